@@ -1,0 +1,30 @@
+"""The one source of truth for class names, sizes and folder names.
+
+Everything else (the pipeline, the tests, the service) imports from here.
+"""
+
+# Model output order. Never reorder: exported models and their cards depend on it.
+CLASSES = ("crack", "lack_of_penetration", "no_defect", "porosity")
+NO_DEFECT = "no_defect"
+DEFECT_CLASSES = tuple(c for c in CLASSES if c != NO_DEFECT)
+
+# RIAWELC's Italian folder names (Difetto = defect).
+RIAWELC_FOLDERS = {
+    "Difetto1": "lack_of_penetration",
+    "Difetto2": "porosity",
+    "Difetto4": "crack",
+    "NoDifetto": "no_defect",
+}
+
+# Split folders of the original RIAWELC release, and the splits this project makes.
+ORIGINAL_SPLITS = ("training", "validation", "testing")
+SPLITS = ("train", "val", "test")
+
+# Folder beside the split folders that holds true masks (synthetic sample only), by file name.
+MASKS_DIRNAME = "masks"
+
+PATCH_SIZE = 227  # RIAWELC patches are 227 x 227, 8-bit grayscale
+# The U-Net input must be divisible by 32 (five 2x downsamplings in the encoder): 227 is not, 224 is.
+UNET_SIZE = 224
+
+MM_PER_PIXEL = 0.0403  # GDXray / BAM films: 40.3 um per pixel (630 dpi)

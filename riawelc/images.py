@@ -1,0 +1,68 @@
+"""Reading and checking patch images. numpy + OpenCV only (the service uses this too)."""
+
+from pathlib import Path
+
+import cv2
+import numpy as np
+
+from riawelc.constants import PATCH_SIZE
+
+IMAGE_SUFFIXES = (".png", ".bmp", ".jpg", ".jpeg", ".tif", ".tiff")
+
+
+class BadImage(ValueError):
+    """An image that cannot be used; the message is the reason, for rejects reports."""
+
+
+def decode_gray(data: bytes, name: str = "image") -> np.ndarray:
+    """Decode image bytes to a 2-D uint8 array, or raise BadImage saying why.
+
+    Colour files whose channels are all equal are accepted as grayscale (some tools save gray as RGB);
+    anything else that is not 8-bit single-channel is refused rather than silently converted.
+    """
+    array = cv2.imdecode(np.frombuffer(data, np.uint8), cv2.IMREAD_UNCHANGED) if data else None
+    if array is None:
+        raise BadImage(f"{name}: not a decodable image")
+    if array.dtype != np.uint8:
+        raise BadImage(f"{name}: {array.dtype} pixels, expected 8-bit grayscale")
+    if array.ndim == 3:
+        colour = array[..., :3]
+        if not (np.array_equal(colour[..., 0], colour[..., 1]) and np.array_equal(colour[..., 0], colour[..., 2])):
+            raise BadImage(f"{name}: colour image with {array.shape[2]} channels, expected grayscale")
+        array = np.ascontiguousarray(colour[..., 0])
+    return array
+
+
+def decode_patch(data: bytes, name: str = "image", size: int = PATCH_SIZE) -> np.ndarray:
+    """Decode a patch and check it is size x size 8-bit grayscale."""
+    array = decode_gray(data, name)
+    if array.shape != (size, size):
+        raise BadImage(f"{name}: {array.shape[1]}x{array.shape[0]} pixels, expected {size}x{size}")
+    return array
+
+
+def read_patch(path: Path | str, size: int = PATCH_SIZE) -> np.ndarray:
+    path = Path(path)
+    return decode_patch(path.read_bytes(), str(path), size)
+
+
+def read_patches(paths, size: int = PATCH_SIZE) -> np.ndarray:
+    """Stack patches into (N, size, size, 1) uint8, the layout every model here takes."""
+    patches = np.zeros((len(paths), size, size, 1), np.uint8)
+    for i, path in enumerate(paths):
+        patches[i, ..., 0] = read_patch(path, size)
+    return patches
+
+
+def read_mask(path: Path | str, size: int = PATCH_SIZE) -> np.ndarray:
+    """A binary mask file (any nonzero pixel is defect) as uint8 0/1."""
+    return (read_patch(path, size) > 0).astype(np.uint8)
+
+
+def write_png(path: Path | str, array: np.ndarray) -> None:
+    """Write through imencode so that brackets and other odd characters in names are safe."""
+    ok, buffer = cv2.imencode(".png", array)
+    if not ok:
+        raise OSError(f"could not encode {path}")
+    Path(path).parent.mkdir(parents=True, exist_ok=True)
+    Path(path).write_bytes(buffer.tobytes())
