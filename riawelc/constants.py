@@ -28,3 +28,4 @@ PATCH_SIZE = 227  # RIAWELC patches are 227 x 227, 8-bit grayscale
 UNET_SIZE = 224
 
 MM_PER_PIXEL = 0.0403  # GDXray / BAM films: 40.3 um per pixel (630 dpi)
+CLASS_INDEX = {name: i for i, name in enumerate(CLASSES)}

@@ -24,10 +24,13 @@ def paths() -> dict[str, Path]:
     return {key: Path(value) for key, value in load_params("paths").items()}
 
 
-def stage_dir(stage: str) -> Path:
-    folder = paths()["outputs"] / stage
-    folder.mkdir(parents=True, exist_ok=True)
-    return folder
+def stage_dirs(stage: str) -> tuple[Path, Path]:
+    """(outputs/<stage>, results/<stage>): large cached outputs, and small committed results."""
+    folders = paths()
+    out, results = folders["outputs"] / stage, folders["results"] / stage
+    out.mkdir(parents=True, exist_ok=True)
+    results.mkdir(parents=True, exist_ok=True)
+    return out, results
 
 
 def write_json(path: Path, data) -> None:
@@ -39,3 +42,40 @@ def fail(message: str) -> None:
     """End the stage with a clear message and a non-zero exit, without a traceback."""
     print(f"error: {message}", file=sys.stderr)
     raise SystemExit(1)
+
+
+def read_manifest(path: Path):
+    import pandas as pd
+
+    return pd.read_csv(path, keep_default_na=False)
+
+
+def load_split(manifest, split: str, mask_column: str | None = None):
+    """(rows, images (N, 227, 227, 1) uint8, labels (N,) class indices[, masks (N, 227, 227) uint8 0/1])."""
+    import numpy as np
+
+    from riawelc.constants import CLASS_INDEX
+    from riawelc.images import read_mask, read_patches
+
+    rows = manifest[manifest["split"] == split].reset_index(drop=True)
+    images = read_patches(list(rows["path"]))
+    labels = rows["label"].map(CLASS_INDEX).to_numpy(np.int64)
+    if mask_column is None:
+        return rows, images, labels
+    masks = np.stack([read_mask(p) if p else np.zeros(images.shape[1:3], np.uint8) for p in rows[mask_column]])
+    return rows, images, labels, masks
+
+
+class Timer:
+    """Seconds spent in a stage, recorded in its results so stage times are tracked like metrics."""
+
+    def __enter__(self):
+        import time
+
+        self._start = time.perf_counter()
+        return self
+
+    def __exit__(self, *exc):
+        import time
+
+        self.seconds = round(time.perf_counter() - self._start, 1)

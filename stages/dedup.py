@@ -4,7 +4,7 @@ import pandas as pd
 
 from riawelc.dataset import DatasetError, scan_tree
 from riawelc.dedup import dedup_report, deduplicate
-from stages.common import fail, load_params, paths, stage_dir, write_json
+from stages.common import fail, load_params, paths, stage_dirs, write_json
 
 
 def main() -> None:
@@ -15,13 +15,13 @@ def main() -> None:
     except DatasetError as error:
         fail(str(error))
     result = deduplicate(scan, params["near_duplicates"], params["phash_distance"])
-    out = stage_dir("dedup")
+    out, results = stage_dirs("dedup")
     result.manifest.to_csv(out / "manifest.csv", index=False)
     rejects = pd.DataFrame([(str(r.path), r.reason) for r in scan.rejects], columns=["path", "reason"])
     rejects.to_csv(out / "rejects.csv", index=False)
     write_json(out / "details.json", {"label_conflicts": result.conflicts, "near_duplicates": result.near_duplicates})
     report = dedup_report(scan, result)
-    write_json(folders["metrics"] / "dedup.json", report)
+    write_json(results / "report.json", report)
     print(f"dedup: {report['images_before']} -> {report['images_after']} images "
           f"({report['exact_duplicates_removed']} exact duplicates, {report['near_duplicates_removed']} near "
           f"duplicates removed; {report['label_conflicts']} label conflicts; {report['rejected_files']} rejected)")

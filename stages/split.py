@@ -4,7 +4,7 @@ import pandas as pd
 
 from riawelc.split import (LeakageError, apply_assignment, automatic_assignment, explicit_assignment,
                            split_report, verify_no_leakage)
-from stages.common import fail, load_params, paths, stage_dir, write_json
+from stages.common import fail, load_params, paths, stage_dirs, write_json
 
 
 def main() -> None:
@@ -23,11 +23,11 @@ def main() -> None:
         verify_no_leakage(split)
     except (ValueError, LeakageError) as error:
         fail(str(error))
-    out = stage_dir("split")
+    out, results = stage_dirs("split")
     split.to_csv(out / "manifest.csv", index=False)
     report = split_report(split)
     write_json(out / "assignment.json", {"mode": mode, "radiographs": report.pop("radiographs")})
-    write_json(folders["metrics"] / "split.json", report)
+    write_json(results / "report.json", report)
     print(f"split ({mode}): " + ", ".join(f"{k} {v}" for k, v in report["images"].items()))
 
 
