@@ -5,7 +5,7 @@ from pathlib import Path
 import cv2
 import numpy as np
 
-from riawelc.constants import PATCH_SIZE
+from riawelc.constants import PATCH_SIZE, UNET_SIZE
 
 IMAGE_SUFFIXES = (".png", ".bmp", ".jpg", ".jpeg", ".tif", ".tiff")
 
@@ -66,3 +66,31 @@ def write_png(path: Path | str, array: np.ndarray) -> None:
         raise OSError(f"could not encode {path}")
     Path(path).parent.mkdir(parents=True, exist_ok=True)
     Path(path).write_bytes(buffer.tobytes())
+
+
+
+def _resize_batch(arrays: np.ndarray, size: int, is_mask: bool) -> np.ndarray:
+    arrays = np.asarray(arrays)
+    if arrays.ndim not in (3, 4) or (arrays.ndim == 4 and arrays.shape[-1] != 1):
+        raise ValueError(f"expected (N, H, W) or (N, H, W, 1) arrays, got shape {arrays.shape}")
+    # Nearest neighbour keeps masks exactly binary; bilinear for images and probabilities.
+    interpolation = cv2.INTER_NEAREST if is_mask else cv2.INTER_LINEAR
+    # OpenCV resizes only some dtypes (not bool or int64): work in uint8 / float32 then cast back.
+    work_dtype = arrays.dtype if arrays.dtype in (np.uint8, np.float32) else np.uint8 if is_mask else np.float32
+    planes = arrays.reshape(arrays.shape[:3]).astype(work_dtype)
+    resized = np.zeros((len(planes), size, size), planes.dtype)
+    for i, plane in enumerate(planes):
+        resized[i] = cv2.resize(plane, (size, size), interpolation=interpolation)
+    resized = resized.astype(arrays.dtype)
+    return resized[..., None] if arrays.ndim == 4 else resized
+
+
+def to_unet_size(images_or_masks: np.ndarray, is_mask: bool) -> np.ndarray:
+    """Resize a batch of 227 x 227 patches (bilinear) or masks (nearest neighbour: they stay binary) to the
+    U-Net's 224 x 224, keeping rank and dtype."""
+    return _resize_batch(images_or_masks, UNET_SIZE, is_mask)
+
+
+def from_unet_size(mask_probs: np.ndarray) -> np.ndarray:
+    """Resize U-Net outputs (N, 224, 224[, 1]) back to the patch size (bilinear: they are probabilities)."""
+    return _resize_batch(mask_probs, PATCH_SIZE, is_mask=False)
