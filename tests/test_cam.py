@@ -101,7 +101,7 @@ def test_einsum_cam_equals_gradcam_with_tape():
 def test_numpy_modules_do_not_import_tensorflow():
     # The HTTP service uses these modules with ONNX Runtime only.
     code = (
-        "import sys, riawelc.cam, riawelc.pseudomask, riawelc.segmetrics, riawelc.gallery; "
+        "import sys, riawelc.cam, riawelc.pseudomask, riawelc.segmetrics, riawelc.gallery, riawelc.inspect, riawelc.images; "
         "assert not {'tensorflow', 'keras'} & set(sys.modules), sorted({'tensorflow', 'keras'} & set(sys.modules))"
     )
     root = Path(__file__).resolve().parents[1]
