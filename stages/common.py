@@ -50,20 +50,21 @@ def read_manifest(path: Path):
     return pd.read_csv(path, keep_default_na=False)
 
 
-def load_split(manifest, split: str, mask_column: str | None = None):
-    """(rows, images (N, 227, 227, 1) uint8, labels (N,) class indices[, masks (N, 227, 227) uint8 0/1])."""
+def load_split(manifest, split: str | None, mask_column: str | None = None):
+    """(rows, images (N, 227, 227, 1) uint8, labels (N,) class indices[, masks (N, 227, 227) uint8 0/1]) of one
+    split, or of every row when split is None."""
     import numpy as np
 
     from riawelc.constants import CLASS_INDEX
-    from riawelc.images import read_mask, read_patches
+    from riawelc.images import read_patches
 
-    rows = manifest[manifest["split"] == split].reset_index(drop=True)
+    rows = manifest if split is None else manifest[manifest["split"] == split]
+    rows = rows.reset_index(drop=True)
     images = read_patches(list(rows["path"]))
     labels = rows["label"].map(CLASS_INDEX).to_numpy(np.int64)
     if mask_column is None:
         return rows, images, labels
-    masks = np.stack([read_mask(p) if p else np.zeros(images.shape[1:3], np.uint8) for p in rows[mask_column]])
-    return rows, images, labels, masks
+    return rows, images, labels, read_masks(rows[mask_column], images.shape[1:3])
 
 
 class Timer:
@@ -79,3 +80,23 @@ class Timer:
         import time
 
         self.seconds = round(time.perf_counter() - self._start, 1)
+
+
+def load_cam_predictor(model_path: Path):
+    """The saved classifier as a model with two outputs, [probabilities, cams] (features are left out: at
+    EfficientNet's 1280 channels they would not fit in memory for a whole dataset)."""
+    import keras
+
+    from riawelc.models import cam_model
+
+    full = cam_model(keras.models.load_model(model_path))
+    return keras.Model(full.input, full.outputs[2:])
+
+
+def read_masks(paths, shape):
+    """Masks from files; an empty path means an empty mask (no_defect patches)."""
+    import numpy as np
+
+    from riawelc.images import read_mask
+
+    return np.stack([read_mask(p) if p else np.zeros(shape, np.uint8) for p in paths])

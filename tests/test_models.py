@@ -57,9 +57,9 @@ def test_smallcnn_head_and_class_activation_maps():
 
     images = raw_pixels(3)
     features, logits, probabilities, cams = (np.asarray(o) for o in cam_model(model)(images))
-    assert features.shape == (3, 28, 28, 128)  # fine maps: 227 -> 113 -> 56 -> 28
+    assert features.shape == (3, 14, 14, 128)  # fine maps: 227 -> 113 -> 56 -> 28 -> 14
     assert logits.shape == probabilities.shape == (3, N_CLASSES)
-    assert cams.shape == (3, 28, 28, N_CLASSES)
+    assert cams.shape == (3, 14, 14, N_CLASSES)
     np.testing.assert_allclose(probabilities.sum(axis=1), 1.0, atol=1e-5)
     np.testing.assert_allclose(probabilities, np.asarray(model(images)), atol=1e-6)
     # With GAP -> Dense, each logit is the spatial mean of its class map plus the bias.

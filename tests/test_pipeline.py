@@ -1,15 +1,28 @@
-"""End to end: `dvc repro` on the embedded sample in a temporary copy of the repository."""
+"""End to end: the whole DAG with `dvc repro` in a temporary copy of the repository, on a tiny sample.
+
+The copy regenerates a tiny sample (10 patches per class), `dvc add`s it like a user with their own data would,
+and runs a tiny profile (one epoch, small models), then checks every output and runs both ONNX files.
+"""
 
 import json
-import time
+import sys
 
+import numpy as np
+import onnxruntime as ort
 import pandas as pd
 import pytest
 
-from riawelc.constants import SPLITS
+from riawelc.constants import CLASSES, PATCH_SIZE, SPLITS, UNET_SIZE
 from tests.pipeline_helpers import REPO, copy_repository, isolated_env, run, update_params
 
 pytestmark = pytest.mark.slow
+
+TINY_PROFILE = {
+    "split": {"trials": 50},
+    "classify": {"model": "smallcnn", "frozen_epochs": 1, "finetune_epochs": 0, "batch_size": 8},
+    "unet": {"encoder": "small", "epochs": 1, "batch_size": 4},
+    "export": {"parity_images": 4},
+}
 
 
 @pytest.fixture(scope="module")
@@ -17,30 +30,76 @@ def pipeline_run(tmp_path_factory):
     tmp = tmp_path_factory.mktemp("pipeline")
     env = isolated_env(tmp)
     repo = copy_repository(tmp, env)
-    run(["dvc", "pull", "-q", "data.dvc"], repo, env)  # from the in-repo sample remote, offline
+    run(["dvc", "pull", "-q", "data.dvc"], repo, env)  # the embedded sample, offline, from the in-repo remote
+    assert len(list((repo / "data" / "training").iterdir())) == 4
+    run([sys.executable, "scripts/make_sample.py", "--out", "data", "--per-class", "10", "--force"], repo, env)
+    run(["dvc", "add", "-q", "data"], repo, env)
     update_params(repo, TINY_PROFILE)
-    started = time.monotonic()
     result = run(["dvc", "repro"], repo, env)
-    return {"repo": repo, "env": env, "seconds": time.monotonic() - started, "log": result.stdout}
+    return {"repo": repo, "env": env, "log": result.stdout}
 
 
-# Few epochs and small models so the whole DAG runs in a few minutes on 2 cores.
-TINY_PROFILE: dict = {}
+def read_json(path):
+    return json.loads(path.read_text())
 
 
 def test_dedup_and_split_outputs(pipeline_run):
     repo = pipeline_run["repo"]
-    dedup = json.loads((repo / "results" / "dedup" / "report.json").read_text())
+    dedup = read_json(repo / "results" / "dedup" / "report.json")
     assert dedup["images_after"] < dedup["images_before"]
     assert dedup["exact_duplicates_removed"] > 0 and dedup["label_conflicts"] > 0
     manifest = pd.read_csv(repo / "outputs" / "split" / "manifest.csv", keep_default_na=False)
-    assert len(manifest) == dedup["images_after"]
-    assert manifest["md5"].is_unique
+    assert len(manifest) == dedup["images_after"] and manifest["md5"].is_unique
     assert (manifest.groupby("radiograph")["split"].nunique() == 1).all()
     assert set(manifest["split"]) == set(SPLITS)
-    split = json.loads((repo / "results" / "split" / "report.json").read_text())
+    split = read_json(repo / "results" / "split" / "report.json")
     assert sum(split["images"].values()) == len(manifest)
     assert all(w > 0 for w in split["class_weights"].values())
+
+
+def test_learning_stage_outputs(pipeline_run):
+    repo = pipeline_run["repo"]
+    results = repo / "results"
+    assert (repo / "outputs" / "classify" / "model.keras").is_file()
+    assert (results / "classify" / "live" / "plots" / "metrics" / "val" / "accuracy.tsv").is_file()
+    evaluation = read_json(results / "evaluate" / "metrics.json")
+    assert 0 <= evaluation["accuracy"] <= 1 and set(evaluation["per_class"]) == set(CLASSES)
+    assert len(read_json(results / "evaluate" / "confusion.json")) == evaluation["test_images"]
+    assert (results / "evaluate" / "misclassified.png").stat().st_size > 0
+    assert read_json(results / "gradcam" / "summary.json")["cam_scale"] > 0
+    assert any((results / "gradcam" / "overlays").iterdir())
+    pseudo = pd.read_csv(repo / "outputs" / "pseudomask" / "manifest.csv", keep_default_na=False)
+    assert all((repo / p).is_file() for p in pseudo["pseudomask"])
+    assert "agreement_with_true_masks" in read_json(results / "pseudomask" / "report.json")
+    segmentation = read_json(results / "segeval" / "metrics.json")
+    for key in ("against_pseudo_masks", "against_true_masks", "false_positive_rate_no_defect"):
+        assert key in segmentation
+    assert (results / "segeval" / "best_median_worst.png").is_file()
+
+
+def test_exported_models_run_in_onnx_runtime(pipeline_run):
+    models = pipeline_run["repo"] / "models"
+    parity = read_json(pipeline_run["repo"] / "results" / "export" / "parity.json")
+    assert parity["probabilities_within_tolerance"] and parity["classifier"]["classes_identical"]
+    patches = np.random.default_rng(0).uniform(0, 255, (3, PATCH_SIZE, PATCH_SIZE, 1)).astype(np.float32)
+    classifier = ort.InferenceSession(str(models / "classifier.onnx"), providers=["CPUExecutionProvider"])
+    names = [o.name for o in classifier.get_outputs()]
+    assert names == ["features", "logits", "probabilities", "cams"]
+    probabilities = classifier.run(["probabilities"], {"image": patches})[0]
+    assert probabilities.shape == (3, len(CLASSES))
+    np.testing.assert_allclose(probabilities.sum(axis=1), 1, atol=1e-5)
+    unet = ort.InferenceSession(str(models / "unet.onnx"), providers=["CPUExecutionProvider"])
+    mask = unet.run(["mask"], {"image": np.zeros((2, UNET_SIZE, UNET_SIZE, 1), np.float32)})[0]
+    assert mask.shape == (2, UNET_SIZE, UNET_SIZE, 1)
+    card = read_json(models / "classifier.json")
+    assert card["classes"] == list(CLASSES) and card["cam_scale"] > 0
+    assert card["training_data_md5"] == read_json_dvc(pipeline_run["repo"] / "data.dvc")
+
+
+def read_json_dvc(path):
+    import yaml
+
+    return yaml.safe_load(path.read_text())["outs"][0]["md5"]
 
 
 def test_second_repro_does_nothing(pipeline_run):

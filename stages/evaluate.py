@@ -1,0 +1,39 @@
+"""Stage evaluate: the classifier on the held-out test split, in inference mode."""
+
+import keras
+import numpy as np
+
+from riawelc.constants import CLASSES
+from riawelc.evaluation import classification_metrics, confusion_rows
+from riawelc.gallery import save_grid, to_rgb
+from riawelc.training import predict_probabilities
+from stages.common import Timer, load_params, load_split, paths, read_manifest, stage_dirs, write_json
+
+
+def main() -> None:
+    params = load_params("evaluate")
+    folders = paths()
+    out, results = stage_dirs("evaluate")
+    with Timer() as timer:
+        model = keras.models.load_model(folders["outputs"] / "classify" / "model.keras")
+        rows, images, labels = load_split(read_manifest(folders["outputs"] / "split" / "manifest.csv"), "test")
+        probabilities = predict_probabilities(model, images)
+        predicted = probabilities.argmax(axis=1)
+        metrics = classification_metrics(labels, predicted)
+    metrics["test_images"] = len(labels)
+    metrics["seconds"] = timer.seconds
+    write_json(results / "metrics.json", metrics)
+    write_json(results / "confusion.json", confusion_rows(labels, predicted))
+    rows.assign(predicted=[CLASSES[p] for p in predicted], confidence=probabilities.max(axis=1).round(4)) \
+        .to_csv(out / "predictions.csv", index=False)
+
+    wrong = np.flatnonzero(predicted != labels)[: params["gallery_size"]]
+    tiles = [to_rgb(images[i, ..., 0]) for i in wrong] or [to_rgb(np.full(images.shape[1:3], 255, np.uint8))]
+    titles = [f"{CLASSES[labels[i]]} / {CLASSES[predicted[i]]} ({probabilities[i].max():.2f})" for i in wrong]
+    save_grid(results / "misclassified.png", tiles, titles or ["no misclassified patches"], ncols=6)
+    print(f"evaluate: accuracy {metrics['accuracy']:.3f}, macro-F1 {metrics['macro_f1']:.3f} "
+          f"on {len(labels)} test patches ({len(np.flatnonzero(predicted != labels))} wrong)")
+
+
+if __name__ == "__main__":
+    main()

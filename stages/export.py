@@ -1,0 +1,51 @@
+"""Stage export: both models to ONNX (tf2onnx, opset 17), parity against Keras, and a JSON card for the service."""
+
+import json
+
+import keras
+
+from riawelc.export import export_onnx, parity, write_card
+from riawelc.images import to_unet_size
+from riawelc.models import cam_model
+from stages.common import Timer, fail, load_params, load_split, paths, read_manifest, write_json
+
+CLASSIFIER, UNET = "classifier", "unet"
+
+
+def main() -> None:
+    params = load_params("export")
+    folders = paths()
+    models, results = folders["models"], folders["results"] / "export"
+    manifest = read_manifest(folders["outputs"] / "split" / "manifest.csv")
+    _, images, _ = load_split(manifest, "test")
+    images = images[: params["parity_images"]]
+    classifier = cam_model(keras.models.load_model(folders["outputs"] / "classify" / "model.keras"))
+    unet = keras.models.load_model(folders["outputs"] / "unet" / "model.keras", compile=False)
+    evaluation = json.loads((folders["results"] / "evaluate" / "metrics.json").read_text())
+    segmentation = json.loads((folders["results"] / "segeval" / "metrics.json").read_text())
+    cam_scale = json.loads((folders["results"] / "gradcam" / "summary.json").read_text())["cam_scale"]
+
+    with Timer() as timer:
+        classifier_onnx = export_onnx(classifier, models / f"{CLASSIFIER}.onnx", params["opset"])
+        unet_onnx = export_onnx(unet, models / f"{UNET}.onnx", params["opset"])
+    report = {
+        CLASSIFIER: parity(classifier, classifier_onnx, images.astype("float32")),
+        UNET: parity(unet, unet_onnx, to_unet_size(images.astype("float32"), is_mask=False)),
+        "seconds": timer.seconds,
+    }
+    report["probabilities_within_tolerance"] = report[CLASSIFIER]["max_abs_diff"]["probabilities"] <= params["tolerance"]
+    write_json(results / "parity.json", report)
+
+    headline = segmentation.get("against_true_masks", segmentation["against_pseudo_masks"])["mean_defect"]
+    write_card(models / f"{CLASSIFIER}.json", classifier_onnx, task="classification", data_dvc="data.dvc",
+               cam_scale=cam_scale, metrics={k: evaluation[k] for k in ("accuracy", "macro_f1")})
+    write_card(models / f"{UNET}.json", unet_onnx, task="segmentation", data_dvc="data.dvc",
+               metrics={"mean_defect_dice": headline["dice"], "mean_defect_iou": headline["iou"],
+                        "threshold": segmentation["threshold"]})
+    if not report["probabilities_within_tolerance"] or not report[CLASSIFIER]["classes_identical"]:
+        fail(f"ONNX classifier disagrees with Keras beyond {params['tolerance']}: {report[CLASSIFIER]}")
+    print(f"export: {classifier_onnx} and {unet_onnx}; max |dp| {report[CLASSIFIER]['max_abs_diff']['probabilities']:.2e}")
+
+
+if __name__ == "__main__":
+    main()

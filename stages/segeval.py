@@ -1,0 +1,77 @@
+"""Stage segeval: the U-Net on the test split, against pseudo-masks and against true masks where they exist.
+
+IoU and Dice are hard-thresholded; a patch where both masks are empty scores 1 (see riawelc.segmetrics).
+Agreement with pseudo-masks is the number RIAWELC-RS reports; agreement with true masks is the honest one.
+"""
+
+import json
+
+import keras
+import numpy as np
+
+from riawelc.constants import CLASSES, NO_DEFECT
+from riawelc.gallery import GREEN, RED, best_median_worst, outline, save_grid
+from riawelc.inspect import inspect_patches
+from riawelc.segmetrics import dice, false_positive_rate, iou, per_class_scores
+from stages.common import Timer, load_cam_predictor, load_params, load_split, read_masks, paths, read_manifest, stage_dirs, write_json
+
+
+def main() -> None:
+    params = load_params("segeval")
+    folders = paths()
+    out, results = stage_dirs("segeval")
+    manifest = read_manifest(folders["outputs"] / "pseudomask" / "manifest.csv")
+    rows, images, _, pseudo = load_split(manifest, "test", mask_column="pseudomask")
+    labels = rows["label"].to_numpy()
+    classifier = load_cam_predictor(folders["outputs"] / "classify" / "model.keras")
+    unet = keras.models.load_model(folders["outputs"] / "unet" / "model.keras", compile=False)
+    scale = json.loads((folders["results"] / "gradcam" / "summary.json").read_text())["cam_scale"]
+    with Timer() as timer:
+        inspection = inspect_patches(
+            images, lambda x: classifier.predict(x, verbose=0), lambda x: unet.predict(x, verbose=0),
+            scale, params["threshold"])
+    predicted = inspection.masks
+    metrics = {"threshold": params["threshold"], "test_images": len(rows), "seconds": timer.seconds,
+               "against_pseudo_masks": per_class_scores(predicted, pseudo, labels),
+               "false_positive_rate_no_defect": false_positive_rate(predicted, labels, params["fp_min_area"])}
+    scores = rows[["path", "label"]].assign(
+        iou_pseudo=[iou(p, t) for p, t in zip(predicted, pseudo)],
+        dice_pseudo=[dice(p, t) for p, t in zip(predicted, pseudo)])
+    has_truth = ((rows["mask"] != "") | (rows["label"] == NO_DEFECT)).to_numpy()
+    truth = None
+    if (rows["mask"] != "").any():
+        truth = read_masks(rows["mask"], images.shape[1:3])
+        metrics["against_true_masks"] = per_class_scores(predicted[has_truth], truth[has_truth], labels[has_truth])
+        metrics["pseudo_masks_against_true_masks"] = per_class_scores(pseudo[has_truth], truth[has_truth], labels[has_truth])
+        scores = scores.assign(iou_true=[iou(p, t) if h else np.nan for p, t, h in zip(predicted, truth, has_truth)])
+    write_json(results / "metrics.json", metrics)
+    scores.to_csv(out / "scores.csv", index=False)
+    key = "iou_true" if truth is not None else "iou_pseudo"
+    _histogram(results, scores[key].dropna().to_numpy(), params["iou_bins"])
+    _grid(results, images, predicted, truth if truth is not None else pseudo, labels, scores[key].to_numpy())
+    headline = metrics.get("against_true_masks", metrics["against_pseudo_masks"])["mean_defect"]
+    print(f"segeval: mean defect Dice {headline['dice']:.3f}, IoU {headline['iou']:.3f}; "
+          f"false positives on no_defect {metrics['false_positive_rate_no_defect']:.3f}")
+
+
+def _histogram(results, values: np.ndarray, bins: int) -> None:
+    counts, edges = np.histogram(values, bins=bins, range=(0.0, 1.0))
+    write_json(results / "iou_histogram.json", [
+        {"iou_bin": f"{lo:.1f}-{hi:.1f}", "count": int(c)} for lo, hi, c in zip(edges[:-1], edges[1:], counts)])
+
+
+def _grid(results, images, predicted, reference, labels, scores) -> None:
+    """Best / median / worst test patch per class: green = reference mask, red = U-Net mask."""
+    tiles, titles = [], []
+    for name in CLASSES:
+        chosen = np.flatnonzero((labels == name) & ~np.isnan(scores))
+        if len(chosen) == 0:
+            continue
+        for rank, i in zip(("best", "median", "worst"), chosen[best_median_worst(scores[chosen])]):
+            tiles.append(outline(images[i, ..., 0], [reference[i], predicted[i]], [GREEN, RED]))
+            titles.append(f"{name} {rank} IoU {scores[i]:.2f}")
+    save_grid(results / "best_median_worst.png", tiles, titles, ncols=3)
+
+
+if __name__ == "__main__":
+    main()
