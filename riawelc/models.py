@@ -180,7 +180,6 @@ def backbone_layers(model: keras.Model) -> list[keras.layers.Layer]:
     return list(backbone_of(model).layers)
 
 
-_build_backbone = build_backbone  # the old private name, still imported by riawelc.unet
 
 
 class ClassActivationMaps(layers.Layer):

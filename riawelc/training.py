@@ -40,6 +40,7 @@ import tensorflow as tf
 from riawelc.augment import augment_dataset
 from riawelc.batchnorm import batchnorm_layers, recalibrate_batchnorm
 from riawelc.constants import CLASSES
+from riawelc.epochs import Plateau, log_epoch
 from riawelc.models import backbone_layers, backbone_of
 
 OPTIMIZERS = ("adamw", "adam")
@@ -256,7 +257,7 @@ def train_classifier(model: keras.Model, train, val, config: TrainConfig, live=N
     for phase_name, phase_epochs, learning_rate, set_trainable in _phases(model, config):
         set_trainable()
         _compile(model, config, learning_rate)
-        phase_best, epochs_without_improvement, epochs_since_lr_cut = math.inf, 0, 0
+        plateau = Plateau(config.patience, config.reduce_lr_patience, config.reduce_lr_factor, config.min_lr)
         stopped_early[phase_name] = False
         for _ in range(phase_epochs):
             epoch += 1
@@ -274,29 +275,16 @@ def train_classifier(model: keras.Model, train, val, config: TrainConfig, live=N
             }
             for key, value in row.items():
                 history[key].append(value)
-            if live is not None:
-                for key in ("train_loss", "train_accuracy", "val_loss", "val_accuracy", "fit_loss", "fit_accuracy"):
-                    live.log_metric(key.replace("_", "/", 1), row[key])
-                live.log_metric("learning_rate", row["learning_rate"])
-                live.next_step()
+            log_epoch(live, row, ("train_loss", "train_accuracy", "val_loss", "val_accuracy", "fit_loss", "fit_accuracy"))
 
             if val_loss < best["val_loss"]:
                 best = {"val_loss": val_loss, "val_accuracy": val_accuracy, "epoch": epoch}
                 best["weights"] = model.get_weights()
                 if config.checkpoint_path:
                     _save_checkpoint(model, str(config.checkpoint_path))
-            if val_loss < phase_best:
-                phase_best, epochs_without_improvement, epochs_since_lr_cut = val_loss, 0, 0
-                continue
-            epochs_without_improvement += 1
-            epochs_since_lr_cut += 1
-            if epochs_without_improvement >= config.patience:
+            if plateau.step(val_loss, model.optimizer):
                 stopped_early[phase_name] = True
                 break
-            if epochs_since_lr_cut >= config.reduce_lr_patience:
-                new_rate = max(row["learning_rate"] * config.reduce_lr_factor, config.min_lr)
-                model.optimizer.learning_rate.assign(new_rate)
-                epochs_since_lr_cut = 0
         if best["weights"] is None:
             raise RuntimeError(f"val loss was never finite in phase {phase_name!r}: lower the learning rate")
         # Fine-tuning starts from the best weights so far, and the model ends with the best of all.

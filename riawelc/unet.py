@@ -20,7 +20,8 @@ from keras import layers, ops
 from riawelc.augment import augment_dataset
 from riawelc.batchnorm import recalibrate_batchnorm
 from riawelc.constants import PATCH_SIZE, UNET_SIZE
-from riawelc.models import _build_backbone
+from riawelc.epochs import Plateau, log_epoch
+from riawelc.models import build_backbone
 
 ENCODERS = ("efficientnetb0", "small")
 
@@ -53,7 +54,7 @@ def _conv_block(x, filters: int, name: str, strides: int = 1):
 def _efficientnet_encoder(image, weights: str, input_size: int):
     # Same backbone and weight handling (imagenet | none | local file, fast offline error) as the classifier.
     try:
-        backbone = _build_backbone("efficientnetb0", weights, input_size)
+        backbone = build_backbone("efficientnetb0", weights, input_size)
     except RuntimeError as error:  # the message names the classifier's setting; the U-Net's is unet.weights
         raise RuntimeError(f"U-Net encoder (setting `unet.weights`): {error}") from None
     outputs = [backbone.get_layer(name).output for name in (*EFFICIENTNET_SKIPS, EFFICIENTNET_BOTTLENECK)]
@@ -241,7 +242,7 @@ def train_unet(model: keras.Model, train, val, config: UNetTrainConfig, live=Non
         key: [] for key in ("epoch", "learning_rate", "fit_loss", "fit_dice", "val_loss", "val_dice", "seconds")
     }
     best = {"val_loss": math.inf, "val_dice": float("nan"), "epoch": 0, "weights": model.get_weights()}
-    epochs_without_improvement = epochs_since_lr_cut = 0
+    plateau = Plateau(config.patience, config.reduce_lr_patience, config.reduce_lr_factor, config.min_lr)
     stopped_early = False
 
     for epoch in range(1, config.epochs + 1):
@@ -256,26 +257,15 @@ def train_unet(model: keras.Model, train, val, config: UNetTrainConfig, live=Non
         }
         for key, value in row.items():
             history[key].append(value)
-        if live is not None:
-            for key in ("fit_loss", "fit_dice", "val_loss", "val_dice"):
-                live.log_metric(key.replace("_", "/", 1), row[key])
-            live.log_metric("learning_rate", row["learning_rate"])
-            live.next_step()
+        log_epoch(live, row, ("fit_loss", "fit_dice", "val_loss", "val_dice"))
 
         if val_loss < best["val_loss"]:
             best = {"val_loss": val_loss, "val_dice": val_dice, "epoch": epoch, "weights": model.get_weights()}
             if config.checkpoint_path:
                 _save_checkpoint(model, str(config.checkpoint_path))
-            epochs_without_improvement = epochs_since_lr_cut = 0
-            continue
-        epochs_without_improvement += 1
-        epochs_since_lr_cut += 1
-        if epochs_without_improvement >= config.patience:
+        if plateau.step(val_loss, model.optimizer):
             stopped_early = True
             break
-        if epochs_since_lr_cut >= config.reduce_lr_patience:
-            model.optimizer.learning_rate.assign(max(row["learning_rate"] * config.reduce_lr_factor, config.min_lr))
-            epochs_since_lr_cut = 0
 
     model.set_weights(best["weights"])
     return {

@@ -6,6 +6,7 @@ and runs a tiny profile (one epoch, small models), then checks every output and 
 
 import json
 import sys
+import time
 
 import numpy as np
 import onnxruntime as ort
@@ -113,3 +114,28 @@ def test_committed_lock_matches_code_and_params(tmp_path):
     env = isolated_env(tmp_path)
     result = run(["dvc", "repro", "--allow-missing", "--dry"], REPO, env)
     assert "Running stage" not in result.stdout, result.stdout
+
+
+def test_experiments_run_queue_and_show(pipeline_run):
+    """`dvc exp run -S`, a queued grid and `dvc exp show` work in a fresh repository (git identity from env)."""
+    repo, env = pipeline_run["repo"], pipeline_run["env"]
+    run(["git", "add", "-A"], repo, env)
+    run(["git", "commit", "-qm", "tiny profile"], repo, env)
+    run(["dvc", "exp", "run", "-n", "wider-phash", "-S", "dedup.phash_distance=6"], repo, env)
+    run(["dvc", "exp", "run", "--queue", "-S", "dedup.phash_distance=2,3"], repo, env)
+    run(["dvc", "queue", "start", "--jobs", "1"], repo, env)
+    deadline = time.monotonic() + 600
+    while time.monotonic() < deadline:
+        status = run(["dvc", "queue", "status"], repo, env).stdout
+        if "Queued" not in status and "Running" not in status:
+            break
+        time.sleep(5)
+    assert "Failed" not in status, status
+    shown = json.loads(run(["dvc", "exp", "show", "--json"], repo, env).stdout)
+    distances = set()
+    for baseline in shown:
+        for experiment in baseline.get("experiments") or []:
+            for revision in experiment.get("revs", []):
+                params = revision["data"]["params"]["params.yaml"]["data"]
+                distances.add(params["dedup"]["phash_distance"])
+    assert {6, 2, 3} <= distances, shown

@@ -224,13 +224,13 @@ def test_best_weights_are_restored_and_checkpointed(anti_learning_run):
 def test_class_weights_change_the_training_loss():
     data = squares(16, seed=3)
     losses = []
-    for class_weights in (None, {"crack": 5.0}):
+    for class_weights in (None, {name: 5.0 for name in CLASSES}):
         keras.utils.set_random_seed(2)
         model = build_classifier("smallcnn", input_size=SIZE)
         config = TrainConfig(batch_size=16, frozen_epochs=1, finetune_epochs=0, class_weights=class_weights, seed=2)
         losses.append(train_classifier(model, data, data, config)["history"]["fit_loss"][0])
-    # Half the images weigh 5 instead of 1: the mean weighted loss is about three times larger.
-    assert losses[1] > 2.0 * losses[0]
+    # Same seed, same first batch: every image weighing 5 makes the weighted loss exactly five times larger.
+    assert losses[1] == pytest.approx(5.0 * losses[0], rel=1e-3)
 
 
 def test_pretrained_two_phases_freeze_the_backbone_then_finetune_without_batchnorm():
