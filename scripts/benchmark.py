@@ -100,7 +100,8 @@ def main() -> None:
         images = fit_to(patches, size)
         for batch_size in args.batch_sizes:
             ms = median_ms_per_image(run, images[:batch_size], args.warmup, args.runs)
-            print(f"{path.name:<32} {runtime:<12} {batch_size:>5} {ms:>9.2f}", flush=True)
+            name = f"{path.parent.name}/{path.name}"  # outputs/classify/model.keras -> classify/model.keras
+            print(f"{name:<32} {runtime:<12} {batch_size:>5} {ms:>9.2f}", flush=True)
 
 
 if __name__ == "__main__":
