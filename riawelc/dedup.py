@@ -81,33 +81,37 @@ def _hamming_pairs(hashes: np.ndarray, max_distance: int, chunk: int = 1024):
                 yield int(i), int(j), int(distance[a, j])
 
 
-def audit_near_duplicates(manifest: pd.DataFrame, phash_distance: int, max_listed: int = 200) -> tuple[dict, list[tuple[int, int]]]:
-    """Pairs of kept patches from DIFFERENT radiographs that are pixel-identical or perceptual neighbours."""
+def audit_near_duplicates(manifest: pd.DataFrame, phash_distance: int, max_listed: int = 200) -> tuple[dict, set[int], set[int]]:
+    """Pairs of kept patches from DIFFERENT radiographs that are pixel-identical or perceptual neighbours.
+
+    Returns the audit (counts, the first `max_listed` pairs of each kind) and, for removal, the rows that are the
+    later member of a pixel-identical pair and of a perceptual pair. Pairs are counted, not kept: on 20k
+    similar-looking weld patches there can be very many.
+    """
     pixel_md5, hashes = [], []
     for path in manifest["path"]:
         image = decode_gray(Path(path).read_bytes(), path)
         pixel_md5.append(hashlib.md5(image.tobytes()).hexdigest())
         hashes.append(perceptual_hash(image))
-    radiographs = manifest["radiograph"].to_numpy()
-    pixel_pairs = []
-    by_pixels: dict[str, int] = {}
+    radiographs, paths = manifest["radiograph"].to_numpy(), manifest["path"].to_numpy()
+    audit = {"pixel_identical_pairs": 0, "phash_neighbour_pairs": 0, "phash_max_distance": phash_distance,
+             "pixel_identical": [], "phash_neighbours": []}
+    pixel_drop, phash_drop = set(), set()
+    first_with_pixels: dict[str, int] = {}
     for j, key in enumerate(pixel_md5):
-        if key in by_pixels and radiographs[by_pixels[key]] != radiographs[j]:
-            pixel_pairs.append((by_pixels[key], j))
-        by_pixels.setdefault(key, j)
-    phash_pairs = [
-        (i, j, d) for i, j, d in _hamming_pairs(np.array(hashes, dtype=np.uint64), phash_distance)
-        if radiographs[i] != radiographs[j]
-    ]
-    paths = manifest["path"].to_numpy()
-    audit = {
-        "pixel_identical_pairs": len(pixel_pairs),
-        "phash_neighbour_pairs": len(phash_pairs),
-        "phash_max_distance": phash_distance,
-        "pixel_identical": [[paths[i], paths[j]] for i, j in pixel_pairs[:max_listed]],
-        "phash_neighbours": [[paths[i], paths[j], d] for i, j, d in phash_pairs[:max_listed]],
-    }
-    return audit, pixel_pairs + [(i, j) for i, j, _ in phash_pairs]
+        i = first_with_pixels.setdefault(key, j)
+        if i != j and radiographs[i] != radiographs[j]:
+            audit["pixel_identical_pairs"] += 1
+            pixel_drop.add(j)
+            if len(audit["pixel_identical"]) < max_listed:
+                audit["pixel_identical"].append([paths[i], paths[j]])
+    for i, j, distance in _hamming_pairs(np.array(hashes, dtype=np.uint64), phash_distance):
+        if radiographs[i] != radiographs[j]:
+            audit["phash_neighbour_pairs"] += 1
+            phash_drop.add(j)
+            if len(audit["phash_neighbours"]) < max_listed:
+                audit["phash_neighbours"].append([paths[i], paths[j], distance])
+    return audit, pixel_drop, phash_drop
 
 
 def deduplicate(scan: Scan, near_duplicates: str = "report", phash_distance: int = 4) -> DedupResult:
@@ -116,10 +120,8 @@ def deduplicate(scan: Scan, near_duplicates: str = "report", phash_distance: int
     if near_duplicates not in ("report", "remove_pixel", "remove_phash"):
         raise ValueError(f"dedup.near_duplicates must be report, remove_pixel or remove_phash, not {near_duplicates!r}")
     manifest, conflicts = remove_exact_duplicates(scan)
-    audit, pairs = audit_near_duplicates(manifest, phash_distance)
-    if near_duplicates == "remove_pixel":
-        pairs = pairs[: audit["pixel_identical_pairs"]]
-    drop = set() if near_duplicates == "report" else {j for _, j in pairs}
+    audit, pixel_drop, phash_drop = audit_near_duplicates(manifest, phash_distance)
+    drop = {"report": set(), "remove_pixel": pixel_drop, "remove_phash": pixel_drop | phash_drop}[near_duplicates]
     kept = manifest.drop(index=sorted(drop)).reset_index(drop=True)
     return DedupResult(kept, conflicts, audit, len(drop))
 

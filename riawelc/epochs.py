@@ -2,7 +2,9 @@
 
 import math
 from dataclasses import dataclass
+from pathlib import Path
 
+import keras
 from keras import ops
 
 
@@ -42,3 +44,13 @@ def log_epoch(live, row: dict, keys: tuple[str, ...]) -> None:
         live.log_metric(key.replace("_", "/", 1), row[key])
     live.log_metric("learning_rate", row["learning_rate"])
     live.next_step()
+
+
+def save_checkpoint(model: keras.Model, path: str | Path) -> None:
+    """The whole model (.keras) or only its weights (.weights.h5), by the file name."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    if path.name.endswith(".weights.h5"):
+        model.save_weights(path)
+    else:
+        model.save(path)

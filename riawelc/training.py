@@ -31,7 +31,6 @@ from __future__ import annotations
 import dataclasses
 import math
 import time
-from pathlib import Path
 
 import keras
 import numpy as np
@@ -40,7 +39,7 @@ import tensorflow as tf
 from riawelc.augment import augment_dataset
 from riawelc.batchnorm import batchnorm_layers, recalibrate_batchnorm
 from riawelc.constants import CLASSES
-from riawelc.epochs import Plateau, log_epoch
+from riawelc.epochs import Plateau, log_epoch, save_checkpoint
 from riawelc.models import backbone_layers, backbone_of
 
 OPTIMIZERS = ("adamw", "adam")
@@ -215,14 +214,6 @@ def _phases(model: keras.Model, config: TrainConfig) -> list[tuple[str, int, flo
     return [phase for phase in phases if phase[1] > 0]
 
 
-def _save_checkpoint(model: keras.Model, path: str) -> None:
-    Path(path).parent.mkdir(parents=True, exist_ok=True)
-    if path.endswith(".weights.h5"):
-        model.save_weights(path)
-    else:
-        model.save(path)
-
-
 def _sample(count: int, limit: int, rng: np.random.Generator) -> np.ndarray:
     return np.sort(rng.choice(count, size=min(count, limit), replace=False))
 
@@ -281,7 +272,7 @@ def train_classifier(model: keras.Model, train, val, config: TrainConfig, live=N
                 best = {"val_loss": val_loss, "val_accuracy": val_accuracy, "epoch": epoch}
                 best["weights"] = model.get_weights()
                 if config.checkpoint_path:
-                    _save_checkpoint(model, str(config.checkpoint_path))
+                    save_checkpoint(model, config.checkpoint_path)
             if plateau.step(val_loss, model.optimizer):
                 stopped_early[phase_name] = True
                 break

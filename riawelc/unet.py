@@ -10,7 +10,6 @@ from __future__ import annotations
 import math
 import time
 from dataclasses import dataclass
-from pathlib import Path
 
 import keras
 import numpy as np
@@ -20,7 +19,7 @@ from keras import layers, ops
 from riawelc.augment import augment_dataset
 from riawelc.batchnorm import recalibrate_batchnorm
 from riawelc.constants import PATCH_SIZE, UNET_SIZE
-from riawelc.epochs import Plateau, log_epoch
+from riawelc.epochs import Plateau, log_epoch, save_checkpoint
 from riawelc.models import build_backbone
 
 ENCODERS = ("efficientnetb0", "small")
@@ -207,14 +206,6 @@ def evaluate_unet(model: keras.Model, images, masks, batch_size: int = 32) -> tu
     return float(np.mean(loss)), float(np.mean(dice))
 
 
-def _save_checkpoint(model: keras.Model, path: str) -> None:
-    Path(path).parent.mkdir(parents=True, exist_ok=True)
-    if path.endswith(".weights.h5"):
-        model.save_weights(path)
-    else:
-        model.save(path)
-
-
 def train_unet(model: keras.Model, train, val, config: UNetTrainConfig, live=None) -> dict:
     """Trains on train = (images (N, 224, 224, 1) 0..255, masks (N, 224, 224[, 1]) 0/1), monitoring
     val = (images, masks); restores the weights of the epoch with the lowest inference-mode val loss.
@@ -262,7 +253,7 @@ def train_unet(model: keras.Model, train, val, config: UNetTrainConfig, live=Non
         if val_loss < best["val_loss"]:
             best = {"val_loss": val_loss, "val_dice": val_dice, "epoch": epoch, "weights": model.get_weights()}
             if config.checkpoint_path:
-                _save_checkpoint(model, str(config.checkpoint_path))
+                save_checkpoint(model, config.checkpoint_path)
         if plateau.step(val_loss, model.optimizer):
             stopped_early = True
             break

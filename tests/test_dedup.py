@@ -67,3 +67,21 @@ def test_perceptual_hash_is_robust_to_noise_but_separates_images():
     distance = lambda a, b: bin(perceptual_hash(a) ^ perceptual_hash(b)).count("1")
     assert distance(image, noisy) <= 4
     assert distance(image, other) > 10
+
+
+def test_perceptual_neighbours_are_removed_only_with_remove_phash(make_tree):
+    import cv2
+
+    smooth = cv2.normalize(cv2.GaussianBlur(random_patch(5), (0, 0), 12), None, 0, 255, cv2.NORM_MINMAX)
+    noisy = np.clip(smooth + np.random.default_rng(1).normal(0, 2, smooth.shape), 0, 255).astype(np.uint8)
+    root = make_tree({"training/Difetto2/R1_Img1_[0][0].png": 1})
+    write_png(root / "training" / "Difetto2" / "R1_Img1_[0][1].png", smooth)
+    write_png(root / "testing" / "Difetto2" / "R7_Img1_[0][1].png", noisy)  # another radiograph, near copy
+    scan = scan_tree(root)
+    audited = deduplicate(scan, "report")
+    assert audited.near_duplicates["phash_neighbour_pairs"] == 1
+    assert audited.near_duplicates["pixel_identical_pairs"] == 0
+    assert len(deduplicate(scan, "remove_pixel").manifest) == 3
+    kept = deduplicate(scan, "remove_phash").manifest
+    names = {path.split("/")[-1] for path in kept["path"]}
+    assert len(kept) == 2 and "R1_Img1_[0][0].png" in names  # one of the near pair is gone, the other patch stays
