@@ -4,4 +4,6 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/setup.sh
 export TF_CPP_MIN_LOG_LEVEL=${TF_CPP_MIN_LOG_LEVEL:-2}
-.venv/bin/python -m pytest "$@"
+# DVC runs the stage commands (`python -m stages...`) from PATH: they must find the venv's python.
+export PATH="$PWD/.venv/bin:$PATH"
+python -m pytest "$@"
