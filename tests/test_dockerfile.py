@@ -9,8 +9,7 @@ from pathlib import Path
 
 import pytest
 
-REPO = Path(__file__).resolve().parents[1]
-DOCKERFILE = REPO / "Dockerfile"
+from tests.dockerfile_helpers import DOCKERFILE, REPO, copied_sources, instructions
 
 
 def hadolint_executable() -> str:
@@ -28,17 +27,6 @@ def lint(text: str) -> subprocess.CompletedProcess:
         [hadolint_executable(), "--no-color", "--failure-threshold", "info", "-"],
         input=text, capture_output=True, text=True, timeout=60, check=False,
     )
-
-
-def instructions(text: str) -> list[tuple[str, str]]:
-    """(INSTRUCTION, arguments) pairs with continuation lines joined and comments dropped."""
-    joined = re.sub(r"\\\n", " ", "\n".join(line for line in text.splitlines() if not line.lstrip().startswith("#")))
-    pairs = []
-    for line in joined.splitlines():
-        if line.strip():
-            keyword, _, arguments = line.strip().partition(" ")
-            pairs.append((keyword.upper(), arguments.strip()))
-    return pairs
 
 
 def test_dockerfile_lints_clean():
@@ -85,10 +73,6 @@ def test_dockerignore_sends_only_what_the_image_copies():
     lines = [line.strip() for line in (REPO / ".dockerignore").read_text().splitlines()]
     ignore = [line for line in lines if line and not line.startswith("#")]
     assert ignore[0] == "*"  # deny everything, then allow what the image needs
-    copied = set()
-    for keyword, args in instructions(DOCKERFILE.read_text()):
-        if keyword == "COPY":
-            sources = [part for part in args.split()[:-1] if not part.startswith("--")]
-            copied.update(source.rstrip("/") for source in sources)
+    copied = set(copied_sources(DOCKERFILE.read_text()))
     allowed = {line[1:].rstrip("/") for line in ignore if line.startswith("!")}
     assert copied == allowed, f"COPY {sorted(copied)} vs .dockerignore allow-list {sorted(allowed)}"

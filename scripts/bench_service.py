@@ -1,0 +1,478 @@
+"""Benchmark of the HTTP service against the reference design's request handler, on this machine.
+
+    python scripts/bench_service.py                                   # models/ (after scripts/repro.sh)
+    python -m tests.serve.make_models /tmp/effb0 --classifier efficientnetb0
+    python scripts/bench_service.py --models /tmp/effb0 --keras efficientnetb0
+
+1. Starts the service (uvicorn, app factory) on 127.0.0.1 on a free port with --models, waits for /ready.
+2. POST /predict with 1 client (latency of one 227x227 patch with the overlay), then with --clients concurrent
+   clients (throughput; /health is probed meanwhile). Each phase lasts --seconds after a short warm-up.
+3. The reference design's approach, in this process on the same request bodies: a Keras model answers each
+   request with one forward pass, then a per-request GradientTape Grad-CAM (`riawelc.cam.gradcam_with_tape`,
+   which builds its gradient model on every call, like the Keras Grad-CAM example RIAWELC-RS's FastAPI service
+   follows), normalised by its maximum, coloured over the patch, PNG-encoded and base64'd into JSON. It is called
+   directly by 1 and by --clients threads (a sync FastAPI endpoint runs in a thread pool) with no HTTP, multipart
+   or JSON parsing in the way: this favours the reference, so the speed-up printed is a lower bound.
+4. --soak-seconds (default 60) with --soak-clients (default 32) on /predict: status counts and server memory.
+
+Figures: requests/s, p50/p95/p99 latency (ms), errors by status, server RSS (the uvicorn process and its
+children), the load average before and after (the CPU may be shared: read the figures with it). Every loop is
+bounded in time and talks only to 127.0.0.1; the server is stopped at the end.
+"""
+
+from __future__ import annotations
+
+import argparse
+import base64
+import contextlib
+import http.client
+import json
+import os
+import socket
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+import urllib.error
+import urllib.request
+from collections import Counter
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+
+REPO = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(REPO))  # run from a checkout without installing
+
+from riawelc.constants import CLASSES  # noqa: E402
+
+WARMUP_SECONDS = 1.5
+HEALTH_PROBE_INTERVAL = 0.02  # s between /health probes while /predict is loaded
+TARGETS = {"speedup": 10.0, "p50_ms": 15.0, "health_p99_ms": 50.0}
+
+
+# ------------------------------------------------------------------------------------------- the server process
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+def process_tree_rss_mb(pid: int) -> float:
+    """Resident memory of `pid` and all its descendants (an inference pool may use processes), in MiB."""
+    total_kib, pending, seen = 0, [pid], set()
+    while pending:
+        current = pending.pop()
+        if current in seen:
+            continue
+        seen.add(current)
+        try:
+            status = Path(f"/proc/{current}/status").read_text()
+            total_kib += int(next(line.split()[1] for line in status.splitlines() if line.startswith("VmRSS:")))
+            for task in Path(f"/proc/{current}/task").iterdir():
+                pending += [int(child) for child in (task / "children").read_text().split()]
+        except (FileNotFoundError, ProcessLookupError, StopIteration):
+            continue  # exited meanwhile (or a zombie without VmRSS)
+    return total_kib / 1024
+
+
+@dataclass
+class Server:
+    host: str
+    port: int
+    process: subprocess.Popen
+    log_path: Path
+    model_dir: Path
+
+    @property
+    def url(self) -> str:
+        return f"http://{self.host}:{self.port}"
+
+    def rss_mb(self) -> float:
+        return process_tree_rss_mb(self.process.pid)
+
+    def log_tail(self, chars: int = 3000) -> str:
+        return self.log_path.read_text(errors="replace")[-chars:]
+
+
+@contextlib.contextmanager
+def running_server(model_dir: Path | str, env: dict[str, str] | None = None, startup_timeout: float = 120.0):
+    """The real service (`uvicorn --factory serve.app:create_app`) on 127.0.0.1 and a free port, ready.
+
+    Waits until GET /ready answers 200 (models loaded, warm-up done); raises with the server's log if it exits
+    or is not ready in time. Always stops the server on exit.
+    """
+    port = free_port()
+    command = [sys.executable, "-m", "uvicorn", "--factory", "serve.app:create_app",
+               "--host", "127.0.0.1", "--port", str(port)]
+    server_env = {**os.environ, "RIAWELC_MODEL_DIR": str(model_dir), **(env or {})}
+    with tempfile.NamedTemporaryFile("wb", prefix="riawelc-server-", suffix=".log", delete=False) as log:
+        # A file, not a pipe: a pipe nobody reads fills up and blocks the server's logging.
+        process = subprocess.Popen(command, cwd=REPO, env=server_env, stdout=log, stderr=subprocess.STDOUT)
+    server = Server("127.0.0.1", port, process, Path(log.name), Path(model_dir))
+    try:
+        deadline = time.monotonic() + startup_timeout
+        while True:
+            if process.poll() is not None:
+                raise RuntimeError(f"the server exited with {process.returncode}:\n{server.log_tail()}")
+            try:
+                with urllib.request.urlopen(f"{server.url}/ready", timeout=2) as response:
+                    if response.status == 200:
+                        break
+            except (urllib.error.URLError, ConnectionError, TimeoutError):
+                pass  # not listening yet, or 503 until the models are loaded
+            if time.monotonic() > deadline:
+                raise RuntimeError(f"the server was not ready within {startup_timeout:.0f} s:\n{server.log_tail()}")
+            time.sleep(0.2)
+        yield server
+    finally:
+        process.terminate()
+        try:
+            process.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait(timeout=15)
+        server.log_path.unlink(missing_ok=True)
+
+
+# ------------------------------------------------------------------------------------------------- requests
+
+
+def sample_patches(count: int, seed: int = 0) -> list[bytes]:
+    """PNG bytes of synthetic 227x227 patches, the classes in turn (as the embedded sample makes them)."""
+    import cv2
+
+    from riawelc.synth import generate_patch
+
+    rng = np.random.default_rng(seed)
+    patches = []
+    for i in range(count):
+        image, _ = generate_patch(CLASSES[i % len(CLASSES)], rng)
+        patches.append(cv2.imencode(".png", image)[1].tobytes())
+    return patches
+
+
+def folder_patches(folder: Path, count: int) -> list[bytes]:
+    from riawelc.images import IMAGE_SUFFIXES
+
+    files = sorted(p for p in folder.rglob("*") if p.suffix.lower() in IMAGE_SUFFIXES)[:count]
+    if not files:
+        raise SystemExit(f"no images found under {folder}")
+    return [p.read_bytes() for p in files]
+
+
+def multipart(png: bytes, field_name: str = "file") -> tuple[bytes, str]:
+    boundary = "riawelc-bench-boundary"
+    body = (
+        f'--{boundary}\r\nContent-Disposition: form-data; name="{field_name}"; filename="patch.png"\r\n'
+        "Content-Type: image/png\r\n\r\n"
+    ).encode() + png + f"\r\n--{boundary}--\r\n".encode()
+    return body, f"multipart/form-data; boundary={boundary}"
+
+
+@dataclass
+class Phase:
+    name: str
+    clients: int
+    seconds: float = 0.0
+    latencies_ms: list[float] = field(default_factory=list)
+    statuses: Counter = field(default_factory=Counter)
+    failures: Counter = field(default_factory=Counter)  # connection errors, timeouts, bad bodies
+    health_ms: list[float] = field(default_factory=list)
+    rss_before_mb: float | None = None
+    rss_after_mb: float | None = None
+
+    @property
+    def ok(self) -> int:
+        return self.statuses.get(200, 0)
+
+    @property
+    def errors(self) -> int:
+        return sum(n for status, n in self.statuses.items() if status != 200) + sum(self.failures.values())
+
+    @property
+    def server_errors(self) -> int:
+        return sum(n for status, n in self.statuses.items() if status >= 500)
+
+    def rate(self) -> float:
+        return self.ok / self.seconds if self.seconds else 0.0
+
+    def summary(self) -> dict:
+        latencies = np.asarray(self.latencies_ms)
+        result = {
+            "phase": self.name, "clients": self.clients, "seconds": round(self.seconds, 1), "ok": self.ok,
+            "requests_per_s": round(self.rate(), 1), "errors": self.errors,
+            "statuses": dict(sorted(self.statuses.items())), "failures": dict(self.failures),
+        }
+        if latencies.size:
+            result.update({f"p{q}_ms": round(float(np.percentile(latencies, q)), 2) for q in (50, 95, 99)})
+        if self.health_ms:
+            result["health_p99_ms"] = round(float(np.percentile(self.health_ms, 99)), 2)
+            result["health_probes"] = len(self.health_ms)
+        if self.rss_before_mb is not None:
+            result["server_rss_mb"] = [round(self.rss_before_mb, 1), round(self.rss_after_mb, 1)]
+        return result
+
+
+def _client(server: Server, bodies: list[tuple[bytes, str]], offset: int, deadline: float, start: float,
+            phase: Phase, lock: threading.Lock) -> None:
+    """One keep-alive connection sending POST /predict until `deadline`; records after `start` only."""
+    connection = http.client.HTTPConnection(server.host, server.port, timeout=60)
+    latencies, statuses, failures = [], Counter(), Counter()
+    i = offset
+    while (now := time.perf_counter()) < deadline:
+        body, content_type = bodies[i % len(bodies)]
+        i += 1
+        try:
+            connection.request("POST", "/predict", body, {"Content-Type": content_type, "Accept": "application/json"})
+            response = connection.getresponse()
+            data = response.read()
+            elapsed = time.perf_counter() - now
+            if now < start:
+                continue  # warm-up
+            statuses[response.status] += 1
+            if response.status == 200:
+                latencies.append(elapsed * 1000)
+                if b'"overlay_png"' not in data:
+                    failures["200 without overlay_png"] += 1
+        except (OSError, http.client.HTTPException) as error:
+            if now >= start:
+                failures[type(error).__name__] += 1
+            connection.close()
+            connection = http.client.HTTPConnection(server.host, server.port, timeout=60)
+    connection.close()
+    with lock:
+        phase.latencies_ms += latencies
+        phase.statuses.update(statuses)
+        phase.failures.update(failures)
+
+
+def _health_prober(server: Server, deadline: float, start: float, phase: Phase) -> None:
+    connection = http.client.HTTPConnection(server.host, server.port, timeout=30)
+    while (now := time.perf_counter()) < deadline:
+        try:
+            connection.request("GET", "/health")
+            response = connection.getresponse()
+            response.read()
+            if now >= start:
+                phase.health_ms.append((time.perf_counter() - now) * 1000)
+                if response.status != 200:
+                    phase.failures[f"/health {response.status}"] += 1
+        except (OSError, http.client.HTTPException) as error:
+            if now >= start:
+                phase.failures[f"/health {type(error).__name__}"] += 1
+            connection.close()
+            connection = http.client.HTTPConnection(server.host, server.port, timeout=30)
+        time.sleep(HEALTH_PROBE_INTERVAL)
+    connection.close()
+
+
+def load_server(server: Server, patches: list[bytes], name: str, clients: int, seconds: float,
+                probe_health: bool = False, warmup: float = WARMUP_SECONDS) -> Phase:
+    phase = Phase(name, clients)
+    bodies = [multipart(png) for png in patches]
+    lock = threading.Lock()
+    phase.rss_before_mb = server.rss_mb()
+    start = time.perf_counter() + warmup
+    deadline = start + seconds
+    threads = [threading.Thread(target=_client, args=(server, bodies, k, deadline, start, phase, lock))
+               for k in range(clients)]
+    if probe_health:
+        threads.append(threading.Thread(target=_health_prober, args=(server, deadline, start, phase)))
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    phase.seconds = time.perf_counter() - start
+    phase.rss_after_mb = server.rss_mb()
+    return phase
+
+
+# ---------------------------------------------------------------------------- the reference design's handler
+
+
+def load_keras_classifier(spec: str):
+    """A .keras file, or the name of an architecture built untrained (its speed is what is compared)."""
+    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+    import keras
+
+    from riawelc.models import BACKBONES, build_classifier
+
+    if spec in BACKBONES:
+        keras.utils.set_random_seed(0)
+        return build_classifier(spec, weights="none")
+    if not Path(spec).is_file():
+        raise SystemExit(f"--keras {spec}: neither a .keras file nor one of {', '.join(BACKBONES)}")
+    return keras.models.load_model(spec, compile=False)
+
+
+def reference_handler(model):
+    """The reference design's /predict: Keras forward pass, per-request GradientTape Grad-CAM, overlay PNG, JSON."""
+    import cv2
+
+    from riawelc.cam import gradcam_with_tape, upsample
+    from riawelc.gallery import overlay
+    from riawelc.images import decode_patch
+
+    def handle(png: bytes) -> bytes:
+        patch = decode_patch(png)
+        pixels = patch[None, ..., None].astype(np.float32)
+        probabilities = np.asarray(model(pixels, training=False))[0]
+        index = int(np.argmax(probabilities))
+        heat = gradcam_with_tape(model, pixels, np.array([index]))[0]
+        heat = upsample(heat / heat.max() if heat.max() > 0 else heat)  # per-image max, as the Keras example
+        encoded = cv2.imencode(".png", cv2.cvtColor(overlay(patch, heat), cv2.COLOR_RGB2BGR))[1]
+        return json.dumps({
+            "class": CLASSES[index], "confidence": float(probabilities[index]),
+            "probabilities": dict(zip(CLASSES, map(float, probabilities))),
+            "overlay_png": base64.b64encode(encoded.tobytes()).decode(),
+        }).encode()
+
+    return handle
+
+
+def load_reference(handle, patches: list[bytes], name: str, clients: int, seconds: float,
+                   warmup: float = WARMUP_SECONDS) -> Phase:
+    phase = Phase(name, clients)
+    lock = threading.Lock()
+    start = time.perf_counter() + warmup
+    deadline = start + seconds
+
+    def worker(offset: int) -> None:
+        latencies, statuses, failures = [], Counter(), Counter()
+        i = offset
+        while (now := time.perf_counter()) < deadline:
+            png = patches[i % len(patches)]
+            i += 1
+            try:
+                handle(png)
+                ok = True
+            except Exception as error:  # noqa: BLE001 - a benchmark counts failures, it does not stop on them
+                ok = False
+                failures[type(error).__name__] += 1
+            if now >= start:
+                if ok:
+                    statuses[200] += 1
+                    latencies.append((time.perf_counter() - now) * 1000)
+        with lock:
+            phase.latencies_ms += latencies
+            phase.statuses.update(statuses)
+            phase.failures.update(failures)
+
+    threads = [threading.Thread(target=worker, args=(k,)) for k in range(clients)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    phase.seconds = time.perf_counter() - start
+    return phase
+
+
+# ------------------------------------------------------------------------------------------------------ main
+
+
+def print_phase(phase: Phase) -> None:
+    s = phase.summary()
+    line = (f"{s['phase']:<34} clients {s['clients']:>3}  {s['requests_per_s']:>8.1f} req/s  "
+            f"p50 {s.get('p50_ms', float('nan')):>7.2f}  p95 {s.get('p95_ms', float('nan')):>7.2f}  "
+            f"p99 {s.get('p99_ms', float('nan')):>7.2f} ms  errors {s['errors']}")
+    if "health_p99_ms" in s:
+        line += f"  /health p99 {s['health_p99_ms']:.2f} ms ({s['health_probes']} probes)"
+    if "server_rss_mb" in s:
+        line += f"  server RSS {s['server_rss_mb'][0]:.0f} -> {s['server_rss_mb'][1]:.0f} MiB"
+    print(line, flush=True)
+    if phase.errors:
+        print(f"    statuses {s['statuses']}  failures {s['failures']}", flush=True)
+
+
+def default_keras(models: Path) -> str | None:
+    # The default pipeline exports models/ from outputs/classify/model.keras: the same classifier in Keras.
+    candidate = REPO / "outputs/classify/model.keras"
+    return str(candidate) if models.resolve() == (REPO / "models").resolve() and candidate.is_file() else None
+
+
+def main(argv: list[str] | None = None) -> dict:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--models", type=Path, default=REPO / "models",
+                        help="model folder the service loads (classifier.onnx, unet.onnx, cards); default models/")
+    parser.add_argument("--keras", help="the reference's classifier: a .keras file, or smallcnn/efficientnetb0 "
+                        "(built untrained, same architecture); default outputs/classify/model.keras for models/")
+    parser.add_argument("--clients", type=int, default=8, help="concurrent clients of the saturated phase")
+    parser.add_argument("--seconds", type=float, default=15.0, help="length of each measured phase")
+    parser.add_argument("--soak-seconds", type=float, default=60.0, help="length of the soak run (0: skip)")
+    parser.add_argument("--soak-clients", type=int, default=32)
+    parser.add_argument("--patches", type=Path, help="folder of patch images (default: synthetic patches)")
+    parser.add_argument("--n-patches", type=int, default=16, help="distinct request bodies, used in turn")
+    parser.add_argument("--skip-reference", action="store_true", help="measure the service only")
+    parser.add_argument("--json", type=Path, help="also write the figures to this JSON file")
+    args = parser.parse_args(argv)
+    if args.clients < 1 or args.soak_clients < 1 or args.seconds <= 0 or args.soak_seconds < 0:
+        parser.error("--clients and --soak-clients must be >= 1, --seconds > 0, --soak-seconds >= 0")
+    missing = [name for name in ("classifier.onnx", "unet.onnx") if not (args.models / name).is_file()]
+    if missing:
+        parser.error(f"{args.models} lacks {', '.join(missing)}: run scripts/repro.sh, or export test models with "
+                     "`python -m tests.serve.make_models DIR [--classifier efficientnetb0]`")
+    keras_spec = args.keras or default_keras(args.models)
+    if keras_spec is None and not args.skip_reference:
+        parser.error("say which Keras classifier the reference runs: --keras FILE|smallcnn|efficientnetb0")
+
+    patches = folder_patches(args.patches, args.n_patches) if args.patches else sample_patches(args.n_patches)
+    report = {"models": str(args.models), "keras": keras_spec, "cpus": os.cpu_count(),
+              "loadavg_before": [round(x, 2) for x in os.getloadavg()], "phases": []}
+    print(f"models {args.models}  reference {keras_spec}  {os.cpu_count()} CPUs  "
+          f"load average before {report['loadavg_before']}", flush=True)
+
+    with running_server(args.models) as server:
+        report["server_rss_ready_mb"] = round(server.rss_mb(), 1)
+        single = load_server(server, patches, "service /predict", 1, args.seconds)
+        saturated = load_server(server, patches, "service /predict (+ /health probe)", args.clients, args.seconds,
+                                probe_health=True)
+        phases = [single, saturated]
+        for phase in phases:
+            print_phase(phase)
+        if args.soak_seconds:
+            soak = load_server(server, patches, "soak /predict", args.soak_clients, args.soak_seconds, warmup=0)
+            print_phase(soak)
+            phases.append(soak)
+            report["soak"] = {"5xx": soak.server_errors, "errors": soak.errors,
+                              "rss_growth_mb": round(soak.rss_after_mb - soak.rss_before_mb, 1)}
+    report["phases"] += [phase.summary() for phase in phases]
+
+    if not args.skip_reference:
+        handle = reference_handler(load_keras_classifier(keras_spec))
+        reference = [load_reference(handle, patches, "reference Keras+GradientTape", 1, args.seconds),
+                     load_reference(handle, patches, "reference Keras+GradientTape", args.clients, args.seconds)]
+        for phase in reference:
+            print_phase(phase)
+        report["phases"] += [phase.summary() for phase in reference]
+        best_reference = max(phase.rate() for phase in reference)
+        report["speedup"] = round(saturated.rate() / best_reference, 1) if best_reference else None
+        report["speedup_single_client"] = round(single.rate() / reference[0].rate(), 1) if reference[0].rate() else None
+
+    report["loadavg_after"] = [round(x, 2) for x in os.getloadavg()]
+    checks = {
+        "p50_ms <= 15 (1 client)": single.summary().get("p50_ms", float("inf")) <= TARGETS["p50_ms"],
+        "/health p99 < 50 ms (saturated)": saturated.summary().get("health_p99_ms", float("inf"))
+        < TARGETS["health_p99_ms"],
+        "zero errors": all(phase.errors == 0 for phase in phases),
+    }
+    if report.get("speedup") is not None:
+        checks["throughput >= 10x reference"] = report["speedup"] >= TARGETS["speedup"]
+    report["targets_met"] = checks
+    if "speedup" in report:
+        print(f"speed-up (best throughput of each): {report['speedup']}x; one client: "
+              f"{report['speedup_single_client']}x", flush=True)
+    for name, met in checks.items():
+        print(f"  {'met' if met else 'MISSED':<6} {name}")
+    print(f"load average after {report['loadavg_after']} (on {os.cpu_count()} CPUs; above ~0.5 the machine was "
+          "busy with other work too)", flush=True)
+    if args.json:
+        args.json.write_text(json.dumps(report, indent=2) + "\n")
+    return report
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,110 @@
+"""The Docker image's install path, proven without Docker: the `service` extra alone in a fresh venv.
+
+The venv gets exactly the files the Dockerfile copies (read from its COPY lines), installed non-editable with
+`-c constraints.txt` as in the image, plus the `service-test` extra (pytest, httpx, schemathesis). TensorFlow must
+not be importable there, and `pytest tests/serve` must pass there against models exported in this (pipeline) venv.
+The tests run from a folder without the package sources, so they import the installed `serve`, as the image does.
+Installs come from the pip cache / wheel folder, so this takes about a minute once the main venv is set up.
+"""
+
+import os
+import shutil
+import subprocess
+import sys
+import xml.etree.ElementTree as ET
+from pathlib import Path
+
+import pytest
+
+from tests.dockerfile_helpers import DOCKERFILE, REPO, copied_sources
+
+pytestmark = pytest.mark.slow
+IGNORE = shutil.ignore_patterns("__pycache__", "*.pyc", "*.egg-info", "build")
+
+
+def run(command: list, timeout: int, **kwargs) -> subprocess.CompletedProcess:
+    return subprocess.run(command, capture_output=True, text=True, timeout=timeout, check=False, **kwargs)
+
+
+def copy_build_context(destination: Path) -> Path:
+    """What `docker build` would copy into /tmp/src: the Dockerfile's COPY sources except the models."""
+    destination.mkdir()
+    for source in copied_sources(DOCKERFILE.read_text()):
+        if source == "models":
+            continue
+        if (REPO / source).is_dir():
+            shutil.copytree(REPO / source, destination / source, ignore=IGNORE)
+        else:
+            shutil.copy2(REPO / source, destination / source)
+    return destination
+
+
+def clean_env(venv: Path, **extra: str) -> dict[str, str]:
+    # Nothing of the pipeline venv may leak in: its bin folder off PATH, no PYTHONPATH, no VIRTUAL_ENV.
+    main_bin = str(Path(sys.executable).parent)
+    path = [part for part in os.environ.get("PATH", "").split(os.pathsep) if part != main_bin]
+    env = {k: v for k, v in os.environ.items() if k not in ("PYTHONPATH", "VIRTUAL_ENV", "PYTHONHOME")}
+    env.update(PATH=os.pathsep.join([str(venv / "bin"), *path]), VIRTUAL_ENV=str(venv), **extra)
+    return env
+
+
+@pytest.fixture(scope="module")
+def service_venv(tmp_path_factory) -> Path:
+    tmp = tmp_path_factory.mktemp("service-install")
+    context = copy_build_context(tmp / "src")
+    venv = tmp / "venv"
+    created = run([sys.executable, "-m", "venv", str(venv)], timeout=120)
+    assert created.returncode == 0, created.stderr
+    install = run(
+        [str(venv / "bin/python"), "-m", "pip", "install", "--quiet", "-c", str(context / "constraints.txt"),
+         f"{context}[service,service-test]"],
+        timeout=900, env=clean_env(venv),
+    )
+    assert install.returncode == 0, f"pip install failed:\n{install.stdout[-3000:]}\n{install.stderr[-3000:]}"
+    return venv
+
+
+def test_service_venv_has_no_tensorflow(service_venv):
+    python = str(service_venv / "bin/python")
+    tensorflow = run([python, "-c", "import tensorflow"], timeout=60, env=clean_env(service_venv), cwd=service_venv)
+    assert tensorflow.returncode != 0 and "No module named 'tensorflow'" in tensorflow.stderr, tensorflow.stderr
+    for module in ("keras", "tf2onnx"):
+        result = run([python, "-c", f"import {module}"], timeout=60, env=clean_env(service_venv), cwd=service_venv)
+        assert result.returncode != 0, f"{module} is importable in the service-only venv"
+
+    serve = run(
+        [python, "-c", "import serve.app, onnxruntime; print(serve.app.__file__)"],
+        timeout=120, env=clean_env(service_venv), cwd=service_venv,
+    )
+    assert serve.returncode == 0, serve.stderr
+    assert Path(serve.stdout.strip()).is_relative_to(service_venv), serve.stdout  # the installed copy
+
+
+def test_service_tests_pass_in_the_service_venv(service_venv, tmp_path):
+    models = tmp_path / "models"
+    export = run(
+        [sys.executable, "-m", "tests.serve.make_models", str(models)],
+        timeout=600, cwd=REPO, env={**os.environ, "TF_CPP_MIN_LOG_LEVEL": "2"},
+    )
+    assert export.returncode == 0, export.stderr[-3000:]
+    assert (models / "classifier.onnx").is_file() and (models / "unet.onnx").is_file()
+
+    # The tests and pytest's settings, without the package sources beside them.
+    workdir = tmp_path / "run"
+    workdir.mkdir()
+    shutil.copytree(REPO / "tests", workdir / "tests", ignore=IGNORE)
+    shutil.copy2(REPO / "pyproject.toml", workdir / "pyproject.toml")
+    report = tmp_path / "junit.xml"
+    result = run(
+        [str(service_venv / "bin/python"), "-m", "pytest", "tests/serve", "-q", "-p", "no:cacheprovider",
+         f"--junitxml={report}"],
+        timeout=1500, cwd=workdir,
+        env=clean_env(service_venv, RIAWELC_TEST_MODEL_DIR=str(models), TF_CPP_MIN_LOG_LEVEL="2"),
+    )
+    output = f"{result.stdout[-6000:]}\n{result.stderr[-3000:]}"
+    assert result.returncode == 0, output
+    suite = ET.parse(report).getroot()
+    suite = suite if suite.tag == "testsuite" else suite.find("testsuite")
+    counts = {key: int(suite.get(key, 0)) for key in ("tests", "failures", "errors", "skipped")}
+    assert counts["failures"] == counts["errors"] == 0, output
+    assert counts["tests"] - counts["skipped"] > 0, f"no serve test ran in the service venv: {counts}\n{output}"

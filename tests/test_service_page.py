@@ -1,0 +1,112 @@
+"""The service's web page in a real headless browser: Debian's chromium + chromium-driver driven by selenium.
+
+The real server (uvicorn, app factory) runs on 127.0.0.1 with tiny exported models; the browser uploads a patch,
+submits, and the page must show the class /predict returns for the same file, the three images and the notice.
+Skips only when the chromium binaries are absent (install: `apt-get install chromium chromium-driver`).
+"""
+
+import base64
+import json
+import shutil
+from pathlib import Path
+
+import httpx
+import numpy as np
+import pytest
+
+from riawelc.images import write_png
+from riawelc.synth import generate_patch
+from scripts.bench_service import running_server
+
+CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
+CHROMEDRIVER = shutil.which("chromedriver")
+IMAGE_IDS = ("overlay", "cam-mask", "unet-mask")
+PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
+
+pytestmark = pytest.mark.skipif(
+    CHROMIUM is None or CHROMEDRIVER is None,
+    reason="Debian's chromium and chromium-driver are not installed (apt-get install chromium chromium-driver): "
+    f"chromium={CHROMIUM}, chromedriver={CHROMEDRIVER}",
+)
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory):
+    from tests.serve.make_models import make_models
+
+    models = make_models(tmp_path_factory.mktemp("page-models"))
+    with running_server(models) as running:
+        yield running
+
+
+@pytest.fixture(scope="module")
+def browser():
+    from selenium import webdriver
+    from selenium.webdriver.chrome.service import Service
+
+    options = webdriver.ChromeOptions()
+    options.binary_location = CHROMIUM
+    for argument in ("--headless=new", "--no-sandbox", "--disable-dev-shm-usage", "--disable-gpu",
+                     "--window-size=1280,1100"):
+        options.add_argument(argument)
+    # An explicit driver path: selenium then never tries to download a browser or a driver (no network here).
+    driver = webdriver.Chrome(service=Service(executable_path=CHROMEDRIVER), options=options)
+    driver.set_page_load_timeout(30)
+    yield driver
+    driver.quit()
+
+
+@pytest.fixture
+def patch_file(tmp_path) -> Path:
+    image, _ = generate_patch("porosity", np.random.default_rng(7))
+    path = tmp_path / "porosity patch.png"
+    write_png(path, image)
+    return path
+
+
+def test_page_shows_the_prediction_of_an_uploaded_patch(server, browser, patch_file, tmp_path):
+    from selenium.webdriver.common.by import By
+    from selenium.webdriver.support.ui import WebDriverWait
+
+    expected = httpx.post(f"{server.url}/predict", files={"file": (patch_file.name, patch_file.read_bytes(),
+                                                                    "image/png")}, timeout=60)
+    assert expected.status_code == 200, expected.text
+    expected_class = expected.json()["class"]
+
+    browser.get(f"{server.url}/")
+    notice = browser.find_element(By.ID, "model-notice")
+    browser.find_element(By.ID, "file-input").send_keys(str(patch_file))
+    browser.find_element(By.ID, "submit").click()
+
+    def result_ready(driver):
+        shown = driver.find_element(By.ID, "result-class").text.strip()
+        sources = [driver.find_element(By.ID, image_id).get_attribute("src") or "" for image_id in IMAGE_IDS]
+        error = driver.find_element(By.ID, "error").text.strip()
+        if error:
+            raise AssertionError(f"the page shows an error: {error}")
+        return shown and all(source.startswith("data:image/png;base64,") for source in sources)
+
+    WebDriverWait(browser, 60, poll_frequency=0.2).until(result_ready)
+
+    screenshot = tmp_path / "service_page.png"
+    browser.save_screenshot(str(screenshot))
+    print(f"screenshot: {screenshot}")
+
+    shown = browser.find_element(By.ID, "result-class").text.strip()
+    assert expected_class in shown.replace(" ", "_") or expected_class.replace("_", " ") in shown, (shown, expected_class)
+    for image_id in IMAGE_IDS:
+        image = browser.find_element(By.ID, image_id)
+        data = base64.b64decode(image.get_attribute("src").split(",", 1)[1])
+        assert data.startswith(PNG_SIGNATURE), image_id
+        # Decoded and laid out by the browser, not a broken image icon.
+        assert browser.execute_script("return arguments[0].complete && arguments[0].naturalWidth", image) > 0
+    probabilities = browser.find_element(By.ID, "result-probabilities").text
+    assert all(name in probabilities.replace(" ", "_") for name in expected.json()["probabilities"]), probabilities
+
+    # The cards say what data the models saw; on the synthetic sample the page must say they are a demonstration.
+    card = json.loads((server.model_dir / "classifier.json").read_text())
+    synthetic = (card.get("training_data") or {}).get("synthetic")
+    if synthetic is False:
+        assert "synthetic" not in notice.text.lower(), notice.text
+    else:  # true, or unknown (an older card): the cautious notice
+        assert notice.is_displayed() and "synthetic" in notice.text.lower(), f"#model-notice: {notice.text!r}"
