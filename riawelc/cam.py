@@ -118,17 +118,25 @@ def class_heatmaps(
     return upsample(scale_maps(maps, scale, chosen_probabilities), size)
 
 
-def gradcam_with_tape(model, images: np.ndarray, class_indices: np.ndarray) -> np.ndarray:
+def gradcam_model(model):
+    """The Keras model `gradcam_with_tape` runs: pixels -> (`features`, `logits`) of the classifier `model`."""
+    from tensorflow import keras  # lazy: the rest of this module must not need TensorFlow
+
+    return keras.Model(model.inputs, [model.get_layer("features").output, model.get_layer("logits").output])
+
+
+def gradcam_with_tape(model, images: np.ndarray, class_indices: np.ndarray, grad_model=None) -> np.ndarray:
     """Classic Grad-CAM (reference implementation, needs TensorFlow): (N, h, w) maps at the `features` resolution.
 
     Gradients of the `logits` of each image's class with respect to the `features` layer, averaged over space,
     weight the feature channels; the weighted sum goes through relu. Dropout is off (training=False). Used by the
-    tests to check that the gradient-free `cams` give the same maps, up to the factor 1 / (h * w).
+    tests to check that the gradient-free `cams` give the same maps, up to the factor 1 / (h * w), and by
+    scripts/bench_service.py as the reference design's request handler. `grad_model` (from `gradcam_model`) saves
+    building it on every call.
     """
     import tensorflow as tf  # lazy: the rest of this module must not need TensorFlow
-    from tensorflow import keras
 
-    grad_model = keras.Model(model.inputs, [model.get_layer("features").output, model.get_layer("logits").output])
+    grad_model = grad_model or gradcam_model(model)
     images = tf.convert_to_tensor(images, dtype=tf.float32)
     class_indices = tf.convert_to_tensor(np.asarray(class_indices), dtype=tf.int32)
     with tf.GradientTape() as tape:

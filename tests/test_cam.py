@@ -8,6 +8,7 @@ import pytest
 from riawelc.cam import (
     class_heatmaps,
     fit_cam_scale,
+    gradcam_model,
     gradcam_with_tape,
     scale_maps,
     select_class_maps,
@@ -96,6 +97,9 @@ def test_einsum_cam_equals_gradcam_with_tape():
     assert tape.shape == expected.shape
     assert expected.max() > 0 and (expected == 0).any()  # relu did something: the check is not trivial
     np.testing.assert_allclose(tape, expected, rtol=1e-4, atol=1e-6 * expected.max())
+    # A gradient model built once (as a request handler would keep it) gives the same maps.
+    reused = gradcam_with_tape(classifier, images, classes, grad_model=gradcam_model(classifier))
+    np.testing.assert_allclose(reused, tape, rtol=1e-5, atol=1e-7 * expected.max())
 
 
 def test_numpy_modules_do_not_import_tensorflow():
