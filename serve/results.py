@@ -1,0 +1,146 @@
+"""From decoded patches to response bodies, on the library's own functions (runs in the inference pool).
+
+- /predict: riawelc.inspect.inspect_patches (classifier only) -> class, probabilities, and the overlay of the
+  predicted (or named) class's CAM: riawelc.cam.class_heatmaps, the same scaled, probability-weighted map as the
+  inspection, drawn by riawelc.gallery.overlay.
+- /segment: the CAM mask of riawelc.pseudomask.make_pseudomask, fed as the pseudomask stage feeds it (the raw map
+  of one class, scaled by the card's cam_scale, upsampled, NOT weighted by probability), with the predicted class
+  (or the named one) in place of the true label the stage has.
+- /segment/unet: inspect_patches with the U-Net; optionally gated by P(no_defect).
+"""
+
+from __future__ import annotations
+
+import base64
+import dataclasses
+import time
+
+import cv2
+import numpy as np
+
+from riawelc.cam import class_heatmaps
+from riawelc.constants import CLASS_INDEX, CLASSES, NO_DEFECT
+from riawelc.gallery import overlay
+from riawelc.pseudomask import make_pseudomask
+from serve.decode import DecodedPatch
+from serve.runtime import Models
+from serve.schemas import (BatchItem, BatchResult, InputInfo, PredictResult, SegmentResult, UnetSegmentResult)
+
+
+def png_base64(png: bytes) -> str:
+    return base64.b64encode(png).decode("ascii")
+
+
+def encode_png(array: np.ndarray) -> bytes:
+    """uint8 gray (H, W) or RGB (H, W, 3) -> PNG bytes."""
+    if array.ndim == 3:
+        array = cv2.cvtColor(array, cv2.COLOR_RGB2BGR)
+    ok, buffer = cv2.imencode(".png", array)
+    if not ok:
+        raise RuntimeError("PNG encoding failed")
+    return buffer.tobytes()
+
+
+def _probabilities(row: np.ndarray) -> dict[str, float]:
+    return {name: float(p) for name, p in zip(CLASSES, row)}
+
+
+def input_info(patch: DecodedPatch, filename: str | None) -> InputInfo:
+    return InputInfo(filename, patch.format, patch.mode, list(patch.original_size), patch.resized,
+                     list(patch.conversions))
+
+
+class Timed:
+    """Adds the inference time of each call to the named endpoint's histogram."""
+
+    def __init__(self, histogram, endpoint: str):
+        self.histogram, self.endpoint = histogram, endpoint
+
+    def __enter__(self):
+        self.start = time.perf_counter()
+
+    def __exit__(self, *exc):
+        self.histogram.labels(self.endpoint).observe(time.perf_counter() - self.start)
+
+
+def predict(models: Models, patch: DecodedPatch, filename: str | None, cam_class: str | None,
+            timer: Timed) -> tuple[PredictResult, bytes]:
+    """The /predict body and the overlay PNG itself (for clients that ask for image/png)."""
+    with timer:
+        result, cams = models.inspect(patch.pixels[None], with_unet=False)
+    predicted = int(result.predicted[0])
+    shown = CLASS_INDEX[cam_class] if cam_class else predicted
+    heat = result.heatmaps[0] if shown == predicted else class_heatmaps(
+        cams, np.array([shown]), models.cam_scale, result.probabilities)[0]
+    png = encode_png(overlay(patch.pixels, heat))
+    body = PredictResult(
+        class_=CLASSES[predicted], confidence=float(result.probabilities[0, predicted]),
+        probabilities=_probabilities(result.probabilities[0]), cam_class=CLASSES[shown], overlay_png=png_base64(png),
+        resized=patch.resized, original_size=list(patch.original_size), input=input_info(patch, filename),
+        model_version=models.version,
+    )
+    return body, png
+
+
+def segment_cam(models: Models, patch: DecodedPatch, filename: str | None, cam_class: str | None,
+                timer: Timed) -> SegmentResult:
+    with timer:
+        result, cams = models.inspect(patch.pixels[None], with_unet=False)
+        predicted = int(result.predicted[0])
+        chosen = CLASS_INDEX[cam_class] if cam_class else predicted
+        heat = class_heatmaps(cams, np.array([chosen]), models.cam_scale)[0]  # unweighted, as the stage does
+        mask = make_pseudomask(patch.pixels, heat, CLASSES[chosen], models.pseudomask)
+    empty_reason = None
+    if CLASSES[chosen] == NO_DEFECT:
+        empty_reason = "the mask class is no_defect: pseudo-masks of no_defect patches are empty"
+    elif not mask.any():
+        empty_reason = f"no pixel of the {CLASSES[chosen]} activation map reaches the threshold " \
+                       f"{models.pseudomask.threshold} (or all components were under min_area)"
+    return SegmentResult(
+        class_=CLASSES[predicted], confidence=float(result.probabilities[0, predicted]),
+        probabilities=_probabilities(result.probabilities[0]), mask_class=CLASSES[chosen],
+        mask_png=png_base64(encode_png(mask * 255)), defect_pixels=int(mask.sum()),
+        defect_fraction=float(mask.mean()), empty_reason=empty_reason,
+        postprocessing=dataclasses.asdict(models.pseudomask), postprocessing_source=models.pseudomask_source,
+        resized=patch.resized, original_size=list(patch.original_size), input=input_info(patch, filename),
+        model_version=models.version,
+    )
+
+
+def segment_unet(models: Models, patch: DecodedPatch, filename: str | None, gate_no_defect: float | None,
+                 timer: Timed) -> UnetSegmentResult:
+    with timer:
+        result, _ = models.inspect(patch.pixels[None], with_unet=True)
+    predicted = int(result.predicted[0])
+    p_clean = float(result.probabilities[0, CLASS_INDEX[NO_DEFECT]])
+    mask = result.masks[0]
+    gated = gate_no_defect is not None and p_clean > gate_no_defect
+    reason = None
+    if gated:
+        mask = np.zeros_like(mask)
+        reason = f"classifier says no_defect with probability {p_clean:.3f} > RIAWELC_GATE_NO_DEFECT={gate_no_defect}"
+    return UnetSegmentResult(
+        class_=CLASSES[predicted], confidence=float(result.probabilities[0, predicted]),
+        probabilities=_probabilities(result.probabilities[0]), mask_png=png_base64(encode_png(mask * 255)),
+        defect_pixels=int(mask.sum()), defect_fraction=float(mask.mean()),
+        max_probability=float(result.mask_probabilities[0].max()), threshold=models.mask_threshold,
+        gated=gated, gate_reason=reason, resized=patch.resized, original_size=list(patch.original_size),
+        input=input_info(patch, filename), model_version=models.version,
+    )
+
+
+def predict_batch(models: Models, patches: list[DecodedPatch], filenames: list[str | None], overlays: bool,
+                  timer: Timed) -> BatchResult:
+    """All patches through the classifier as one ONNX batch."""
+    with timer:
+        result, _ = models.inspect(np.stack([p.pixels for p in patches]), with_unet=False)
+    items = []
+    for i, (patch, name) in enumerate(zip(patches, filenames)):
+        predicted = int(result.predicted[i])
+        items.append(BatchItem(
+            filename=name, class_=CLASSES[predicted], confidence=float(result.probabilities[i, predicted]),
+            probabilities=_probabilities(result.probabilities[i]), resized=patch.resized,
+            original_size=list(patch.original_size),
+            overlay_png=png_base64(encode_png(overlay(patch.pixels, result.heatmaps[i]))) if overlays else None,
+        ))
+    return BatchResult(count=len(items), results=items, model_version=models.version)

@@ -1,0 +1,151 @@
+"""Request and response shapes (msgspec Structs: typed, fast, and in the OpenAPI schema)."""
+
+from __future__ import annotations
+
+import enum
+from dataclasses import dataclass
+
+import msgspec
+from litestar.datastructures import UploadFile
+
+from riawelc.constants import CLASSES
+
+# Query values a caller may name a class by; built from riawelc.constants, never copied.
+ClassName = enum.Enum("ClassName", {name: name for name in CLASSES}, type=str)
+
+
+@dataclass
+class FileUpload:
+    file: UploadFile
+
+
+@dataclass
+class BatchUpload:
+    files: list[UploadFile]
+
+
+class InputInfo(msgspec.Struct):
+    """What the service did to the upload to get a 227 x 227 8-bit gray patch."""
+
+    filename: str | None
+    format: str
+    mode: str
+    original_size: list[int]  # [height, width]
+    resized: bool
+    conversions: list[str]
+
+
+class PredictResult(msgspec.Struct):
+    class_: str = msgspec.field(name="class")
+    confidence: float = 0.0
+    probabilities: dict[str, float] = {}
+    cam_class: str = ""  # the class whose activation map the overlay shows
+    overlay_png: str = ""  # base64 PNG: jet CAM (scaled, weighted by its class probability) over the patch
+    resized: bool = False
+    original_size: list[int] = []
+    input: InputInfo | None = None
+    model_version: str = ""
+
+
+class SegmentResult(msgspec.Struct):
+    """The CAM mask, made exactly as the pseudomask stage makes pseudo-masks (with the class instead of a label)."""
+
+    class_: str = msgspec.field(name="class")
+    confidence: float = 0.0
+    probabilities: dict[str, float] = {}
+    mask_class: str = ""  # the class whose CAM became the mask
+    mask_png: str = ""  # base64 PNG, 0 or 255
+    defect_pixels: int = 0
+    defect_fraction: float = 0.0
+    empty_reason: str | None = None
+    postprocessing: dict[str, float | int | bool | str] = {}
+    postprocessing_source: str = ""
+    resized: bool = False
+    original_size: list[int] = []
+    input: InputInfo | None = None
+    model_version: str = ""
+
+
+class UnetSegmentResult(msgspec.Struct):
+    class_: str = msgspec.field(name="class")
+    confidence: float = 0.0
+    probabilities: dict[str, float] = {}
+    mask_png: str = ""  # base64 PNG, 0 or 255: U-Net probability > threshold (empty when gated)
+    defect_pixels: int = 0
+    defect_fraction: float = 0.0
+    max_probability: float = 0.0
+    threshold: float = 0.5
+    gated: bool = False
+    gate_reason: str | None = None
+    resized: bool = False
+    original_size: list[int] = []
+    input: InputInfo | None = None
+    model_version: str = ""
+
+
+class BatchItem(msgspec.Struct):
+    filename: str | None
+    class_: str = msgspec.field(name="class")
+    confidence: float = 0.0
+    probabilities: dict[str, float] = {}
+    resized: bool = False
+    original_size: list[int] = []
+    overlay_png: str | None = None
+
+
+class BatchResult(msgspec.Struct):
+    count: int
+    results: list[BatchItem]
+    model_version: str
+
+
+class Health(msgspec.Struct):
+    status: str
+
+
+class Ready(msgspec.Struct):
+    ready: bool
+    reason: str | None = None
+    model_version: str | None = None
+    models: dict[str, str] = {}  # name -> ONNX file sha256
+
+
+class TensorMetadata(msgspec.Struct):
+    """KServe V2 / Open Inference Protocol tensor metadata."""
+
+    name: str
+    datatype: str
+    shape: list[int]
+
+
+class ModelMetadata(msgspec.Struct):
+    """KServe V2 / Open Inference Protocol model metadata, plus what the card says about the model."""
+
+    name: str
+    versions: list[str]
+    platform: str
+    inputs: list[TensorMetadata]
+    outputs: list[TensorMetadata]
+    task: str = ""
+    sha256: str = ""
+    opset: int | None = None
+    metrics: dict[str, float | None] = {}
+    training_data: dict[str, str | bool | None] = {}
+
+
+class ModelInfo(msgspec.Struct):
+    """The service as one V2 model (the classifier's tensors), its two ONNX models, and the data notice."""
+
+    name: str
+    versions: list[str]
+    platform: str
+    inputs: list[TensorMetadata]
+    outputs: list[TensorMetadata]
+    classes: list[str]
+    models: list[ModelMetadata]
+    training_data: dict[str, str | bool | None]
+    synthetic_notice: str | None
+    cam_scale: float
+    mask_threshold: float
+    pseudomask: dict[str, float | int | bool | str]
+    pseudomask_source: str
