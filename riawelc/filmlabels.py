@@ -1,0 +1,88 @@
+"""Labels of windows cut along a film, from the flaw table's 1 cm cells.
+
+Cell k covers x in [(k-1)·cell_px, k·cell_px) + offset (about 248 px: 1 cm at 40.3 µm per pixel). A window
+takes the class of the flawed cells it overlaps by at least `margin` pixels. It is left out when it comes
+within `margin` of a flawed cell's edge without that much overlap (the cell grid is only good to about 25 px
+and the flaw may lie anywhere in its cell), when it comes within `margin` of a flaw outside the four classes
+or of the part of the film the table does not cover, and when it carries two defect classes.
+"""
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from riawelc.constants import MM_PER_PIXEL, NO_DEFECT
+from riawelc.flawtable import OTHER, FilmFlaws
+
+CELL_PX = 10.0 / MM_PER_PIXEL  # 1 cm in film pixels (about 248)
+UNCOVERED = "uncovered"  # film beyond the table's last cell
+
+
+@dataclass(frozen=True)
+class Span:
+    """A stretch [x0, x1) of film pixels carrying one label (a defect class, OTHER or UNCOVERED)."""
+
+    x0: float
+    x1: float
+    label: str
+    what: str  # for reports: ISO code(s) and first cell
+
+    def overlap(self, a: float, b: float) -> float:
+        """Overlap of [a, b) with the span in pixels; negative: the gap between them."""
+        return min(b, self.x1) - max(a, self.x0)
+
+
+def flaw_spans(film: FilmFlaws, film_width: int, cell_px: float = CELL_PX, offset: float = 0.0) -> list[Span]:
+    """Spans of every flaw (merged per label where cells touch) and of the film past the table's last cell."""
+    cells: dict[str, set[int]] = {}
+    codes: dict[str, set[str]] = {}
+    for flaw in film.flaws:
+        cells.setdefault(flaw.label, set()).update(flaw.cells(film.max_cells))
+        codes.setdefault(flaw.label, set()).add(flaw.code)
+    spans = []
+    for label, numbers in cells.items():
+        for first, last in _runs(sorted(numbers)):
+            what = f"{'/'.join(sorted(codes[label]))} cells {first}-{last}"
+            spans.append(Span(offset + (first - 1) * cell_px, offset + last * cell_px, label, what))
+    if film.max_cells:
+        end = offset + film.max_cells * cell_px
+        if end < film_width:
+            spans.append(Span(end, float("inf"), UNCOVERED, f"past cell {film.max_cells}"))
+    return sorted(spans, key=lambda s: (s.x0, s.label))
+
+
+def _runs(numbers: list[int]):
+    start = previous = numbers[0]
+    for n in numbers[1:]:
+        if n != previous + 1:
+            yield start, previous
+            start = n
+        previous = n
+    yield start, previous
+
+
+def label_window(x0: float, x1: float, spans: list[Span], margin: float) -> tuple[str | None, str]:
+    """(class, "") for a usable window [x0, x1), or (None, reason) for one left out."""
+    carried, near = set(), []
+    for span in spans:
+        overlap = span.overlap(x0, x1)
+        if overlap <= -margin:
+            continue
+        if span.label == OTHER:
+            return None, "near a flaw outside the four classes"
+        if span.label == UNCOVERED:
+            return None, "past the table's last cell"
+        if overlap >= margin:
+            carried.add(span.label)
+        else:
+            near.append(span)
+    if len(carried) > 1:
+        return None, "two defect classes"
+    if near and not (carried and all(s.label in carried for s in near)):
+        return None, "within the margin of a flawed cell's edge"
+    return (carried.pop() if carried else NO_DEFECT), ""
+
+
+def cell_of(x: float, cell_px: float = CELL_PX, offset: float = 0.0) -> int:
+    """1-based cell number of film column x."""
+    return int(np.floor((x - offset) / cell_px)) + 1
