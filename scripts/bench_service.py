@@ -236,6 +236,8 @@ def _client(server: Server, bodies: list[tuple[bytes, str]], offset: int, deadli
             if now < start:
                 continue  # warm-up
             statuses[response.status] += 1
+            if response.status in (429, 503):  # back-pressure: wait as told (at most a second), as a client should
+                time.sleep(min(float(response.getheader("Retry-After") or 0.1), 1.0))
             if response.status == 200:
                 latencies.append(elapsed * 1000)
                 if b'"overlay_png"' not in data:
@@ -277,7 +279,6 @@ def load_server(server: Server, patches: list[bytes], name: str, clients: int, s
     phase = Phase(name, clients)
     bodies = [multipart(png) for png in patches]
     lock = threading.Lock()
-    phase.rss_before_mb = server.rss_mb()
     start = time.perf_counter() + warmup
     deadline = start + seconds
     threads = [threading.Thread(target=_client, args=(server, bodies, k, deadline, start, phase, lock))
@@ -286,6 +287,8 @@ def load_server(server: Server, patches: list[bytes], name: str, clients: int, s
         threads.append(threading.Thread(target=_health_prober, args=(server, deadline, start, phase)))
     for thread in threads:
         thread.start()
+    time.sleep(max(0.0, start - time.perf_counter()))
+    phase.rss_before_mb = server.rss_mb()  # after the warm-up: growth, not first-touch allocations
     for thread in threads:
         thread.join()
     phase.seconds = time.perf_counter() - start
@@ -411,6 +414,8 @@ def main(argv: list[str] | None = None) -> dict:
     parser.add_argument("--seconds", type=float, default=15.0, help="length of each measured phase")
     parser.add_argument("--soak-seconds", type=float, default=60.0, help="length of the soak run (0: skip)")
     parser.add_argument("--soak-clients", type=int, default=32)
+    parser.add_argument("--soak-queue-limit", type=int, default=None,
+                        help="RIAWELC_QUEUE_LIMIT of the soak's server (default: --soak-clients; 0: the service's)")
     parser.add_argument("--patches", type=Path, help="folder of patch images (default: synthetic patches)")
     parser.add_argument("--n-patches", type=int, default=16, help="distinct request bodies, used in turn")
     parser.add_argument("--skip-reference", action="store_true", help="measure the service only")
@@ -422,6 +427,8 @@ def main(argv: list[str] | None = None) -> dict:
     if missing:
         parser.error(f"{args.models} lacks {', '.join(missing)}: run scripts/repro.sh, or export test models with "
                      "`python -m tests.serve.make_models DIR [--classifier efficientnetb0]`")
+    if args.soak_queue_limit is None:
+        args.soak_queue_limit = args.soak_clients
     keras_spec = args.keras or default_keras(args.models)
     if keras_spec is None and not args.skip_reference:
         parser.error("say which Keras classifier the reference runs: --keras FILE|smallcnn|efficientnetb0")
@@ -440,12 +447,17 @@ def main(argv: list[str] | None = None) -> dict:
         phases = [single, saturated]
         for phase in phases:
             print_phase(phase)
-        if args.soak_seconds:
-            soak = load_server(server, patches, "soak /predict", args.soak_clients, args.soak_seconds, warmup=0)
-            print_phase(soak)
-            phases.append(soak)
-            report["soak"] = {"5xx": soak.server_errors, "errors": soak.errors,
-                              "rss_growth_mb": round(soak.rss_after_mb - soak.rss_before_mb, 1)}
+    if args.soak_seconds:
+        # Its own server, with a queue that holds every soak client unless --soak-queue-limit says otherwise: with
+        # the default queue the surplus clients get 503 + Retry-After by design (shown when run that way).
+        soak_env = {"RIAWELC_QUEUE_LIMIT": str(args.soak_queue_limit)} if args.soak_queue_limit else {}
+        with running_server(args.models, env=soak_env) as server:
+            soak = load_server(server, patches, f"soak /predict (queue {args.soak_queue_limit or 'default'})",
+                               args.soak_clients, args.soak_seconds, warmup=WARMUP_SECONDS)
+        print_phase(soak)
+        phases.append(soak)
+        report["soak"] = {"5xx": soak.server_errors, "errors": soak.errors, "statuses": dict(soak.statuses),
+                          "rss_growth_mb": round(soak.rss_after_mb - soak.rss_before_mb, 1)}
     report["phases"] += [phase.summary() for phase in phases]
 
     if not args.skip_reference:
