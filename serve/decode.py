@@ -29,6 +29,7 @@ from riawelc.images import BadImage, decode_gray
 
 FORMATS = ("PNG", "JPEG", "TIFF")
 WINDOW_PERCENTILES = (0.5, 99.5)
+ALPHA_MODES = ("LA", "La", "PA", "RGBA", "RGBa")
 
 
 class DecodeError(ValueError):
@@ -129,6 +130,8 @@ def decode_upload(data: bytes, name: str = "file", max_pixels: int = 4_000_000) 
     try:
         try:
             gray = decode_gray(data, name)  # the pipeline's own rules: 8-bit gray (or equal channels)
+            if mode in ALPHA_MODES:  # decode_gray drops alpha without saying so
+                conversions.append("alpha channel ignored")
         except BadImage:
             array = cv2.imdecode(np.frombuffer(data, np.uint8), cv2.IMREAD_UNCHANGED)
             if array is None:

@@ -22,3 +22,50 @@ def model_dir(tmp_path_factory) -> Path:
     from tests.serve.make_models import make_models
 
     return make_models(tmp_path_factory.mktemp("serve-models"))
+
+
+def encode(array, suffix: str = ".png") -> bytes:
+    """Any array OpenCV can write (gray, BGR, BGRA; 8 or 16 bit) as PNG / TIFF / JPEG bytes."""
+    import cv2
+
+    ok, buffer = cv2.imencode(suffix, array)
+    assert ok, suffix
+    return buffer.tobytes()
+
+
+def patch_image(label: str = "porosity", seed: int = 7):
+    """A synthetic 227 x 227 uint8 patch of the given class (the generator of the embedded sample)."""
+    import numpy as np
+
+    from riawelc.synth import generate_patch
+
+    return generate_patch(label, np.random.default_rng(seed))[0]
+
+
+def upload(data: bytes, name: str = "patch.png", content_type: str = "image/png") -> dict:
+    return {"file": (name, data, content_type)}
+
+
+@pytest.fixture
+def start(model_dir):
+    """start(**settings) -> a TestClient (lifespan running) on create_app(Settings(model_dir=..., **settings)),
+    returned once model loading has finished (loaded, or failed with a reason)."""
+    import time
+    from contextlib import ExitStack
+
+    from litestar.testing import TestClient
+
+    from serve.app import create_app
+    from serve.settings import Settings
+
+    with ExitStack() as stack:
+        def make(**overrides):
+            settings = Settings(**{"model_dir": model_dir, **overrides})
+            client = stack.enter_context(TestClient(create_app(settings)))
+            deadline = time.monotonic() + 120
+            while client.app.state.service.loading:
+                assert time.monotonic() < deadline, "models did not finish loading"
+                time.sleep(0.02)
+            return client
+
+        yield make
