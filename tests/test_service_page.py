@@ -109,4 +109,5 @@ def test_page_shows_the_prediction_of_an_uploaded_patch(server, browser, patch_f
     if synthetic is False:
         assert "synthetic" not in notice.text.lower(), notice.text
     else:  # true, or unknown (an older card): the cautious notice
-        assert notice.is_displayed() and "synthetic" in notice.text.lower(), f"#model-notice: {notice.text!r}"
+        text = notice.text.lower()
+        assert notice.is_displayed() and "synthetic" in text and "demonstrat" in text, f"#model-notice: {notice.text!r}"
