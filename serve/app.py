@@ -316,8 +316,15 @@ def create_app(settings: Settings | None = None) -> Litestar:
     problems = ProblemDetailsConfig(
         enable_for_all_http_exceptions=True,
         # Anything unexpected is still an RFC 9457 body (and never shows a traceback).
-        exception_to_problem_detail_map={Exception: lambda error: problem(
-            500, "internal-error", "Internal error", f"unexpected {type(error).__name__}; see the server log")},
+        exception_to_problem_detail_map={
+            # Litestar's multipart parser decodes parts without a filename as UTF-8 text and lets the error out.
+            UnicodeDecodeError: lambda error: problem(
+                400, "bad-form-field", "Form field is not text",
+                "a multipart part without a filename must be UTF-8 text; send images as file parts "
+                "(Content-Disposition with a filename)"),
+            Exception: lambda error: problem(
+                500, "internal-error", "Internal error", f"unexpected {type(error).__name__}; see the server log"),
+        },
     )
     return Litestar(
         route_handlers=[health, ready, predict, segment, segment_unet, predict_batch, model_info, metrics, page],

@@ -198,6 +198,10 @@ def test_bad_uploads_get_problem_details(client):
     bomb = png_header_only(20_000, 20_000)
     assert_problem(client.post("/predict", files=upload(bomb)), 413, "pixels")
     assert_problem(client.post("/predict", data={"other": "x"}), 400)  # no file field
+    # Found by the fuzzer: binary bytes in a part without a filename (Litestar decodes it as text).
+    raw = b'--b\r\nContent-Disposition: form-data; name="file"\r\n\r\n\x89PNG\xff\r\n--b--\r\n'
+    assert_problem(client.post("/segment", content=raw, headers={"Content-Type": "multipart/form-data; boundary=b"}),
+                   400, "filename")
     assert client.get("/health").status_code == 200  # nothing broke
 
 
