@@ -344,32 +344,36 @@ def reference_handler(model, keep_grad_model: bool):
     return handle
 
 
-def load_reference(handle, patches: list[bytes], name: str, clients: int, seconds: float,
-                   warmup: float = WARMUP_SECONDS) -> Phase:
+def load_reference(handle, patches: list[bytes], name: str, clients: int, seconds: float) -> Phase:
+    """`clients` threads call `handle` for `seconds`. Each first answers one request untimed (warm-up: a slow
+    model can take longer than any fixed warm-up), then all start together; calls begun before the deadline are
+    counted and the phase lasts until the last one ends."""
     phase = Phase(name, clients)
     lock = threading.Lock()
-    start = time.perf_counter() + warmup
-    deadline = start + seconds
+    window = {}
+
+    def open_window() -> None:  # run by the last thread to reach the barrier
+        window["start"] = time.perf_counter()
+        window["deadline"] = window["start"] + seconds
+
+    barrier = threading.Barrier(clients, action=open_window)
 
     def worker(offset: int) -> None:
-        latencies, statuses, failures = [], Counter(), Counter()
+        latencies, failures = [], Counter()
         i = offset
-        while (now := time.perf_counter()) < deadline:
-            png = patches[i % len(patches)]
+        with contextlib.suppress(Exception):
+            handle(patches[i % len(patches)])
+        barrier.wait()
+        while (now := time.perf_counter()) < window["deadline"]:
             i += 1
             try:
-                handle(png)
-                ok = True
+                handle(patches[i % len(patches)])
+                latencies.append((time.perf_counter() - now) * 1000)
             except Exception as error:  # noqa: BLE001 - a benchmark counts failures, it does not stop on them
-                ok = False
                 failures[type(error).__name__] += 1
-            if now >= start:
-                if ok:
-                    statuses[200] += 1
-                    latencies.append((time.perf_counter() - now) * 1000)
         with lock:
             phase.latencies_ms += latencies
-            phase.statuses.update(statuses)
+            phase.statuses[200] += len(latencies)
             phase.failures.update(failures)
 
     threads = [threading.Thread(target=worker, args=(k,)) for k in range(clients)]
@@ -377,7 +381,7 @@ def load_reference(handle, patches: list[bytes], name: str, clients: int, second
         thread.start()
     for thread in threads:
         thread.join()
-    phase.seconds = time.perf_counter() - start
+    phase.seconds = time.perf_counter() - window["start"]
     return phase
 
 
