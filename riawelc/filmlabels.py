@@ -16,6 +16,7 @@ from riawelc.flawtable import OTHER, FilmFlaws
 
 CELL_PX = 10.0 / MM_PER_PIXEL  # 1 cm in film pixels (about 248)
 UNCOVERED = "uncovered"  # film beyond the table's last cell
+TAIL = "tail"  # the cell after a long flaw's last cell, where it may still run
 
 
 @dataclass(frozen=True)
@@ -32,18 +33,33 @@ class Span:
         return min(b, self.x1) - max(a, self.x0)
 
 
-def flaw_spans(film: FilmFlaws, film_width: int, cell_px: float = CELL_PX, offset: float = 0.0) -> list[Span]:
-    """Spans of every flaw (merged per label where cells touch) and of the film past the table's last cell."""
+def flaw_spans(film: FilmFlaws, film_width: int, cell_px: float = CELL_PX, offset: float = 0.0,
+               tail_min_mm: float = 0.0) -> list[Span]:
+    """Spans of every flaw (merged per label where cells touch) and of the film past the table's last cell.
+
+    A flaw of l mm starting somewhere in cell c ends in cell c + ceil(l/10) - 1 or in the next one (it may
+    start late in its cell). With `tail_min_mm` > 0, that next cell of every flaw at least this long becomes a
+    TAIL span, unless a flaw of the same class covers it: windows touching it are left out.
+    """
     cells: dict[str, set[int]] = {}
     codes: dict[str, set[str]] = {}
+    tails: dict[str, set[int]] = {}
     for flaw in film.flaws:
-        cells.setdefault(flaw.label, set()).update(flaw.cells(film.max_cells))
+        covered = flaw.cells(film.max_cells)
+        cells.setdefault(flaw.label, set()).update(covered)
         codes.setdefault(flaw.label, set()).add(flaw.code)
+        if tail_min_mm > 0 and flaw.length_mm and flaw.length_mm >= tail_min_mm:
+            tail = flaw.cells().stop  # the cell after c + ceil(l/10) - 1
+            if not film.max_cells or tail <= film.max_cells:
+                tails.setdefault(flaw.label, set()).add(tail)
     spans = []
     for label, numbers in cells.items():
         for first, last in _runs(sorted(numbers)):
             what = f"{'/'.join(sorted(codes[label]))} cells {first}-{last}"
             spans.append(Span(offset + (first - 1) * cell_px, offset + last * cell_px, label, what))
+    for label, numbers in tails.items():
+        for cell in sorted(numbers - cells[label]):
+            spans.append(Span(offset + (cell - 1) * cell_px, offset + cell * cell_px, TAIL, f"{label} may end in cell {cell}"))
     if film.max_cells:
         end = offset + film.max_cells * cell_px
         if end < film_width:
@@ -72,6 +88,8 @@ def label_window(x0: float, x1: float, spans: list[Span], margin: float) -> tupl
             return None, "near a flaw outside the four classes"
         if span.label == UNCOVERED:
             return None, "past the table's last cell"
+        if span.label == TAIL:
+            return None, "where a long flaw may end"
         if overlap >= margin:
             carried.add(span.label)
         else:

@@ -1,8 +1,8 @@
 """How often does a window labelled from the flaw table's 1 cm cells actually contain its defect?
 
 Measured on the hand-masked GDXray films (W0001 crops at native scale, W0002 masks) that have rows in the
-flaw table (RRT-12R: porosity, RRT-22R: crack and porosity), for seam-grid windows against windows centred on
-black top-hat dark spots. Prints figures only; writes nothing. Those films stay out of every training tree.
+flaw table (RRT-12R: porosity, RRT-22R: crack and porosity), for seam-grid windows (grid) against windows centred on
+black top-hat dark spots in defect cells (spots) and, as a control, in flaw-free stretches too (spots+nd). Prints figures only; writes nothing. Those films stay out of every training tree.
 
     python scripts/films_mask_check.py --gdxray ../shared/gdxray [--min-pixels 10]
 """
@@ -16,6 +16,7 @@ from pathlib import Path
 import cv2
 import numpy as np
 
+from riawelc.constants import DEFECT_CLASSES
 from riawelc.filmlabels import CELL_PX, flaw_spans
 from riawelc.films import film_windows, load_options
 from riawelc.flawtable import read_flaw_table
@@ -43,7 +44,12 @@ def main() -> int:
     args = parser.parse_args()
     table = read_flaw_table(args.gdxray / "W0003" / "real-values.xls")
     base = load_options(args.config)
-    modes = {"grid": base, "dark_spots": replace(base, defect_windows="dark_spots", no_defect_windows="dark_spots")}
+    spots = replace(base, defect_windows="dark_spots")
+    modes = {
+        "grid": replace(base, defect_windows="grid", no_defect_windows="grid"),
+        "spots": replace(spots, spot_classes=DEFECT_CLASSES, no_defect_windows="grid"),
+        "spots+nd": replace(spots, spot_classes=DEFECT_CLASSES, no_defect_windows="dark_spots"),
+    }
     print(f"{'film':8} {'windows':10} {'class':20} {'n':>4} {'with defect':>12}  (>= {args.min_pixels} mask px)")
     totals: dict = {}
     for film_name, image_path, mask_path in masked_films(args.gdxray):
@@ -57,7 +63,7 @@ def main() -> int:
         if not seam.fits:
             print(f"{film_name:8} seam: {seam.reason}")
             continue
-        spans = flaw_spans(flaws, film.shape[1], CELL_PX, base.cell_offset)
+        spans = flaw_spans(flaws, film.shape[1], CELL_PX, base.cell_offset, base.tail_min_mm)
         for mode, options in modes.items():
             labelled, _ = film_windows(film, seam, spans, options)
             win = options.window

@@ -10,9 +10,9 @@ import pytest
 from riawelc.constants import CLASSES, NO_DEFECT
 from riawelc.dataset import radiograph_id, scan_tree
 from riawelc.dedup import remove_exact_duplicates
-from riawelc.filmlabels import CELL_PX, UNCOVERED, Span, flaw_spans, label_window
+from riawelc.filmlabels import CELL_PX, TAIL, UNCOVERED, Span, flaw_spans, label_window
 from riawelc.films import FilmOptions, FilmsError, convert, load_options, main
-from riawelc.flawtable import OTHER, Flaw, FlawTableError, read_flaw_table
+from riawelc.flawtable import OTHER, FilmFlaws, Flaw, FlawTableError, read_flaw_table
 from riawelc.images import read_patch, write_png
 from riawelc.seam import find_seam
 
@@ -170,6 +170,17 @@ def test_window_labels_and_exclusion_rules():
     assert label_window(10 * c - 100, 10 * c + 127, spans, margin) == (None, "past the table's last cell")
     both = [Span(0, c, "porosity", ""), Span(c, 2 * c, "crack", "")]
     assert label_window(c - 100, c + 127, both, margin) == (None, "two defect classes")
+
+
+def test_flaw_spans_merge_cells_and_mark_tails():
+    film = FilmFlaws("RRT-30R", [Flaw(3, "2011", "porosity", 0.8, 3), Flaw(4, "2013", "porosity", 12.0, 4),
+                                 Flaw(9, "5011", OTHER, None, 5)], max_cells=10)
+    spans = flaw_spans(film, int(10.5 * CELL_PX))
+    assert [(s.label, round(s.x0 / CELL_PX)) for s in spans] == [("porosity", 2), (OTHER, 8), (UNCOVERED, 10)]
+    assert round(spans[0].x1 / CELL_PX) == 5  # cells 3-5: 0.8 mm in cell 3, 12 mm from cell 4 covers 4-5
+    tails = [s for s in flaw_spans(film, int(10.5 * CELL_PX), tail_min_mm=5) if s.label == TAIL]
+    assert [round(s.x0 / CELL_PX) for s in tails] == [5]  # cell 6: the 12 mm flaw may end there
+    assert label_window(5 * CELL_PX + 10, 5 * CELL_PX + 237, tails, 25) == (None, "where a long flaw may end")
 
 
 def test_convert_writes_a_tree_the_adapter_reads(film_folder, tmp_path):
