@@ -50,7 +50,8 @@ class FilmOptions:
     no_defect_windows: str = "grid"  # the same for no_defect windows (a control: both classes show dark spots)
     spot_classes: tuple = ("porosity",)  # defect classes that dark_spots applies to (see the README's figures)
     spots_per_cell: int = 2  # dark_spots: windows per 1 cm cell
-    spot_kernel: int = 41  # dark_spots: length of the black top-hat's horizontal line, film pixels (pores ~10-40)
+    spot_min_share: float = 0.5  # dark_spots: a further spot of a stretch needs this share of its strongest
+    spot_kernel: int = 41  # dark_spots: length of the black top-hats' lines, film pixels (pores ~10-40)
     cell_offset: float = 0.0  # film pixels from the left edge to cell 1
     tail_min_mm: float = 0.0  # > 0: flaws this long may run into one more cell, windows there are left out
     # (a flaw starting late in its cell c ends in cell c + ceil(l/10)). Off: on the hand-masked films it did
@@ -191,17 +192,23 @@ def dark_spot_candidates(film: np.ndarray, seam: Seam, x0: float, x1: float, opt
     half = max(seam.half_height, options.spot_kernel)
     top, bottom = int(max(centre.min() - half, 0)), int(min(centre.max() + half, height))
     region = film[top:bottom, a:b]
-    # A horizontal line kernel: a closing along the seam fills pores and transverse cracks but not the band's
-    # own edges (a disc kernel fills the toe of the band's profile, and the windows landed on the band edge).
-    kernel = np.ones((1, options.spot_kernel), np.uint8)
-    hat = cv2.morphologyEx(cv2.GaussianBlur(region, (5, 5), 0), cv2.MORPH_BLACKHAT, kernel).astype(np.float32)
+    # Compact dark spots: dark against a closing along x AND against a closing along y. A disc kernel alone
+    # fills the toe of the band's own profile (windows landed on the band's edge); one line alone keeps
+    # vertical scanner streaks and the film's edge, or the band's edges.
+    smooth = cv2.GaussianBlur(region, (5, 5), 0)
+    along = cv2.morphologyEx(smooth, cv2.MORPH_BLACKHAT, np.ones((1, options.spot_kernel), np.uint8))
+    across = cv2.morphologyEx(smooth, cv2.MORPH_BLACKHAT, np.ones((options.spot_kernel, 1), np.uint8))
+    hat = np.minimum(along, across).astype(np.float32)
     rows = np.arange(top, bottom)[:, None]
     hat[np.abs(rows - centre[None, :]) > 0.75 * seam.half_height] = 0  # the band's core only
+    edge = options.spot_kernel  # the film's own left and right edges are dark lines
+    hat[:, : max(edge - a, 0)] = 0
+    hat[:, max(width - edge - a, 0):] = 0
     spots, spacing = [], options.window // 2
     for _ in range(count):
         y, x = np.unravel_index(int(np.argmax(hat)), hat.shape)
         strength = float(hat[y, x])
-        if strength <= 0:
+        if strength <= 0 or (spots and strength < options.spot_min_share * spots[0][2]):
             break
         spots.append((a + int(x), top + int(y), strength))
         hat[max(y - spacing, 0): y + spacing, max(x - spacing, 0): x + spacing] = 0
@@ -440,7 +447,8 @@ def _parser() -> argparse.ArgumentParser:
         "exclude": "comma-separated films never written", "defect_windows": f"{WINDOW_MODES}",
         "no_defect_windows": f"{WINDOW_MODES}",
         "spot_classes": "comma-separated defect classes that dark_spots applies to", "spots_per_cell": "dark_spots windows per cell",
-        "spot_kernel": "black top-hat kernel px", "cell_offset": "px from the film's left edge to cell 1",
+        "spot_kernel": "black top-hat line length px",
+        "spot_min_share": "a stretch's further spots need this share of its strongest", "cell_offset": "px from the film's left edge to cell 1",
         "tail_min_mm": "> 0: flaws this long (mm) may end one cell later, leave windows there out",
         "min_length_share": "table length / film width below this: does not fit",
         "sheet_patches": "patches per class contact sheet", "seed": "contact sheet sampling",
