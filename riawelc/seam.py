@@ -23,7 +23,7 @@ class SeamSettings:
     degree: int = 2  # polynomial degree of the seam line y(x)
     inlier_px: float = 60.0  # a strip's centre within this of the fitted line counts as on the seam
     min_inlier_share: float = 0.75  # fewer strips on the line than this: no single smooth seam
-    min_contrast: float = 0.04  # median band response along the line, as a share of the film's 1-99 % range
+    min_contrast: float = 0.05  # median band response along the line, as a share of the film's 1-99 % range
     second_band_ratio: float = 0.7  # a parallel band this strong (relative) elsewhere: two bands, ambiguous
     max_edge_peak_ratio: float = 1.15  # band edges brighter than its centre by this (tube walls): not a seam
 
