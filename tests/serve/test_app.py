@@ -340,3 +340,28 @@ def test_full_queue_answers_503_with_retry_after_and_health_stays_up(start):
         release.set()
         worker.join(30)
     assert first["response"].status_code == 200
+
+
+def test_batch_size_is_limited(start):
+    client = start(max_batch=2)
+    files = [("files", (f"p{i}.png", encode(patch_image()), "image/png")) for i in range(3)]
+    assert_problem(client.post("/predict/batch", files=files), 422, "1 to 2 files")
+    assert client.post("/predict/batch", files=files[:2]).json()["count"] == 2
+
+
+def test_access_log_is_one_json_line_per_request(client):
+    import logging
+
+    from serve.observability import JsonFormatter, access_log
+
+    lines = []
+    handler = logging.Handler()
+    handler.emit = lambda record: lines.append(JsonFormatter().format(record))
+    access_log.addHandler(handler)
+    try:
+        response = client.get("/health", headers={"X-Request-ID": "log-check-1"})
+    finally:
+        access_log.removeHandler(handler)
+    entries = [json.loads(line) for line in lines]
+    assert [e["request_id"] for e in entries] == ["log-check-1"] == [response.headers["x-request-id"]]
+    assert entries[0]["route"] == "/health" and entries[0]["status"] == 200 and entries[0]["duration_ms"] >= 0
