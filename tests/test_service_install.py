@@ -7,16 +7,19 @@ The tests run from a folder without the package sources, so they import the inst
 Installs come from the pip cache / wheel folder, so this takes about a minute once the main venv is set up.
 """
 
+import json
 import os
 import shutil
 import subprocess
 import sys
+import time
 import xml.etree.ElementTree as ET
 from pathlib import Path
 
 import pytest
 
-from tests.dockerfile_helpers import DOCKERFILE, REPO, copied_sources
+from scripts.bench_service import free_port
+from tests.dockerfile_helpers import DOCKERFILE, REPO, copied_sources, instructions
 
 pytestmark = pytest.mark.slow
 IGNORE = shutil.ignore_patterns("__pycache__", "*.pyc", "*.egg-info", "build")
@@ -80,15 +83,52 @@ def test_service_venv_has_no_tensorflow(service_venv):
     assert Path(serve.stdout.strip()).is_relative_to(service_venv), serve.stdout  # the installed copy
 
 
-def test_service_tests_pass_in_the_service_venv(service_venv, tmp_path):
-    models = tmp_path / "models"
+@pytest.fixture(scope="module")
+def exported_models(tmp_path_factory) -> Path:
+    """Tiny models exported in this (pipeline) venv: the service venv has no TensorFlow to make them."""
+    models = tmp_path_factory.mktemp("service-install-models")
     export = run(
         [sys.executable, "-m", "tests.serve.make_models", str(models)],
         timeout=600, cwd=REPO, env={**os.environ, "TF_CPP_MIN_LOG_LEVEL": "2"},
     )
     assert export.returncode == 0, export.stderr[-3000:]
     assert (models / "classifier.onnx").is_file() and (models / "unet.onnx").is_file()
+    return models
 
+
+def test_image_command_serves_and_its_healthcheck_passes(service_venv, exported_models, tmp_path):
+    """The Dockerfile's own CMD and HEALTHCHECK, run from the service venv in a folder without sources (on
+    127.0.0.1 and a free port instead of 0.0.0.0:8000)."""
+    steps = instructions(DOCKERFILE.read_text())
+    port = str(free_port())
+    command = [{"0.0.0.0": "127.0.0.1", "8000": port}.get(part, part)
+               for part in json.loads(next(args for keyword, args in steps if keyword == "CMD"))]
+    healthcheck = next(args for keyword, args in steps if keyword == "HEALTHCHECK")
+    probe = [part.replace(":8000/", f":{port}/") for part in json.loads(healthcheck.split(" CMD ", 1)[1])]
+    env = clean_env(service_venv, RIAWELC_MODEL_DIR=str(exported_models))
+    workdir = tmp_path / "app"
+    workdir.mkdir()
+
+    assert run(probe, timeout=30, env=env, cwd=workdir).returncode != 0  # control: fails with no server
+    log = (tmp_path / "server.log").open("wb")
+    server = subprocess.Popen(command, cwd=workdir, env=env, stdout=log, stderr=subprocess.STDOUT)
+    try:
+        deadline = time.monotonic() + 90
+        while (healthy := run(probe, timeout=30, env=env, cwd=workdir)).returncode != 0:
+            assert server.poll() is None, (tmp_path / "server.log").read_text()[-3000:]
+            assert time.monotonic() < deadline, f"HEALTHCHECK never passed: {healthy.stderr[-2000:]}"
+            time.sleep(0.5)
+    finally:
+        server.terminate()
+        try:
+            server.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            server.kill()
+            server.wait(timeout=30)
+        log.close()
+
+
+def test_service_tests_pass_in_the_service_venv(service_venv, exported_models, tmp_path):
     # The tests and pytest's settings, without the package sources beside them.
     workdir = tmp_path / "run"
     workdir.mkdir()
@@ -99,7 +139,7 @@ def test_service_tests_pass_in_the_service_venv(service_venv, tmp_path):
         [str(service_venv / "bin/python"), "-m", "pytest", "tests/serve", "-q", "-p", "no:cacheprovider",
          f"--junitxml={report}"],
         timeout=1500, cwd=workdir,
-        env=clean_env(service_venv, RIAWELC_TEST_MODEL_DIR=str(models), TF_CPP_MIN_LOG_LEVEL="2"),
+        env=clean_env(service_venv, RIAWELC_TEST_MODEL_DIR=str(exported_models), TF_CPP_MIN_LOG_LEVEL="2"),
     )
     output = f"{result.stdout[-6000:]}\n{result.stderr[-3000:]}"
     assert result.returncode == 0, output
