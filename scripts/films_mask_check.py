@@ -2,7 +2,8 @@
 
 Measured on the hand-masked GDXray films (W0001 crops at native scale, W0002 masks) that have rows in the
 flaw table (RRT-12R: porosity, RRT-22R: crack and porosity), for seam-grid windows (grid) against windows centred on
-black top-hat dark spots in defect cells (spots) and, as a control, in flaw-free stretches too (spots+nd). Prints figures only; writes nothing. Those films stay out of every training tree.
+black top-hat dark spots in porosity cells (spots), in every defect class's cells (spots-all) and, as a control,
+in flaw-free stretches too (spots-all+nd). Prints figures only; writes nothing. Those films stay out of every training tree.
 
     python scripts/films_mask_check.py --gdxray ../shared/gdxray [--min-pixels 10]
 """
@@ -47,8 +48,9 @@ def main() -> int:
     spots = replace(base, defect_windows="dark_spots")
     modes = {
         "grid": replace(base, defect_windows="grid", no_defect_windows="grid"),
-        "spots": replace(spots, spot_classes=DEFECT_CLASSES, no_defect_windows="grid"),
-        "spots+nd": replace(spots, spot_classes=DEFECT_CLASSES, no_defect_windows="dark_spots"),
+        "spots": replace(spots, spot_classes=("porosity",), no_defect_windows="grid"),
+        "spots-all": replace(spots, spot_classes=DEFECT_CLASSES, no_defect_windows="grid"),
+        "spots-all+nd": replace(spots, spot_classes=DEFECT_CLASSES, no_defect_windows="dark_spots"),
     }
     print(f"{'film':8} {'windows':10} {'class':20} {'n':>4} {'with defect':>12}  (>= {args.min_pixels} mask px)")
     totals: dict = {}
@@ -72,10 +74,10 @@ def main() -> int:
                         for w, lab in labelled if lab == label]
                 key = (mode, label)
                 totals[key] = np.add(totals.get(key, (0, 0)), (len(hits), sum(hits)))
-                print(f"{film_name:8} {mode:10} {label:20} {len(hits):4d} {np.mean(hits):12.0%}")
+                print(f"{film_name:8} {mode:12} {label:20} {len(hits):4d} {np.mean(hits):12.0%}")
     print("all films:")
     for (mode, label), (n, hit) in sorted(totals.items()):
-        print(f"{'':8} {mode:10} {label:20} {n:4d} {hit / n:12.0%}")
+        print(f"{'':8} {mode:12} {label:20} {n:4d} {hit / n:12.0%}")
     return 0
 
 
