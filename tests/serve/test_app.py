@@ -365,3 +365,33 @@ def test_access_log_is_one_json_line_per_request(client):
     entries = [json.loads(line) for line in lines]
     assert [e["request_id"] for e in entries] == ["log-check-1"] == [response.headers["x-request-id"]]
     assert entries[0]["route"] == "/health" and entries[0]["status"] == 200 and entries[0]["duration_ms"] >= 0
+
+
+def test_ready_is_503_while_the_models_load(model_dir, monkeypatch):
+    from litestar.testing import TestClient
+
+    import serve.app
+    from serve.settings import Settings
+
+    release = threading.Event()
+    real_load = serve.app.load_models
+
+    def slow_load(*args):
+        release.wait(30)
+        return real_load(*args)
+
+    monkeypatch.setattr(serve.app, "load_models", slow_load)
+    with TestClient(serve.app.create_app(Settings(model_dir=model_dir))) as client:
+        try:
+            assert client.get("/health").status_code == 200
+            assert_problem(client.get("/ready"), 503, "loading")
+            loading = client.post("/predict", files=upload(encode(patch_image())))
+            assert_problem(loading, 503, "loading")
+            assert loading.headers["retry-after"] == "2"
+        finally:
+            release.set()
+        deadline = time.monotonic() + 60
+        while client.get("/ready").status_code != 200:
+            assert time.monotonic() < deadline
+            time.sleep(0.05)
+        assert client.post("/predict", files=upload(encode(patch_image()))).status_code == 200
