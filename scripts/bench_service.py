@@ -63,22 +63,61 @@ def free_port() -> int:
         return probe.getsockname()[1]
 
 
-def process_tree_rss_mb(pid: int) -> float:
-    """Resident memory of `pid` and all its descendants (an inference pool may use processes), in MiB."""
-    total_kib, pending, seen = 0, [pid], set()
+def process_tree(pid: int) -> list[int]:
+    """`pid` and all its descendants (an inference pool may use processes)."""
+    found, pending = [], [pid]
     while pending:
         current = pending.pop()
-        if current in seen:
+        if current in found:
             continue
-        seen.add(current)
-        try:
-            status = Path(f"/proc/{current}/status").read_text()
-            total_kib += int(next(line.split()[1] for line in status.splitlines() if line.startswith("VmRSS:")))
+        found.append(current)
+        with contextlib.suppress(FileNotFoundError, ProcessLookupError):
             for task in Path(f"/proc/{current}/task").iterdir():
                 pending += [int(child) for child in (task / "children").read_text().split()]
-        except (FileNotFoundError, ProcessLookupError, StopIteration):
-            continue  # exited meanwhile (or a zombie without VmRSS)
+    return found
+
+
+def process_tree_rss_mb(pid: int) -> float:
+    """Resident memory of `pid` and its descendants, in MiB."""
+    total_kib = 0
+    for member in process_tree(pid):
+        with contextlib.suppress(FileNotFoundError, ProcessLookupError, StopIteration):
+            status = Path(f"/proc/{member}/status").read_text()
+            total_kib += int(next(line.split()[1] for line in status.splitlines() if line.startswith("VmRSS:")))
     return total_kib / 1024
+
+
+class CpuWatch:
+    """How much of the machine's CPU time went to OTHER work during a phase (the CPU here is shared).
+
+    Busy time of all CPUs (/proc/stat) minus the time of this process and of the server's process tree, as a
+    share of the CPUs' wall time: 0.0 means nothing else ran, 1.0 means the whole machine was taken by others.
+    """
+
+    def __init__(self, server_pid: int | None = None):
+        self.server_pid = server_pid
+        self.start = self._sample()
+
+    @staticmethod
+    def _busy_ticks() -> int:
+        values = [int(v) for v in Path("/proc/stat").read_text().splitlines()[0].split()[1:]]
+        return sum(values) - values[3] - values[4]  # all but idle and iowait
+
+    def _own_ticks(self) -> float:
+        ticks = sum(os.times()[:2]) * os.sysconf("SC_CLK_TCK")  # this process, every thread
+        for member in process_tree(self.server_pid) if self.server_pid else []:
+            with contextlib.suppress(FileNotFoundError, ProcessLookupError):
+                fields = Path(f"/proc/{member}/stat").read_text().rsplit(")", 1)[1].split()
+                ticks += int(fields[11]) + int(fields[12])  # utime, stime
+        return ticks
+
+    def _sample(self) -> tuple[float, int, float]:
+        return time.monotonic(), self._busy_ticks(), self._own_ticks()
+
+    def other_share(self) -> float:
+        wall, busy, own = (b - a for a, b in zip(self.start, self._sample()))
+        capacity = wall * os.sysconf("SC_CLK_TCK") * (os.cpu_count() or 1)
+        return max(0.0, (busy - own) / capacity) if capacity else 0.0
 
 
 @dataclass
@@ -186,6 +225,7 @@ class Phase:
     health_ms: list[float] = field(default_factory=list)
     rss_before_mb: float | None = None
     rss_after_mb: float | None = None
+    other_cpu_share: float | None = None  # CPU taken by other work meanwhile (see CpuWatch)
 
     @property
     def ok(self) -> int:
@@ -216,6 +256,8 @@ class Phase:
             result["health_probes"] = len(self.health_ms)
         if self.rss_before_mb is not None:
             result["server_rss_mb"] = [round(self.rss_before_mb, 1), round(self.rss_after_mb, 1)]
+        if self.other_cpu_share is not None:
+            result["other_cpu_share"] = round(self.other_cpu_share, 2)
         return result
 
 
@@ -289,9 +331,11 @@ def load_server(server: Server, patches: list[bytes], name: str, clients: int, s
         thread.start()
     time.sleep(max(0.0, start - time.perf_counter()))
     phase.rss_before_mb = server.rss_mb()  # after the warm-up: growth, not first-touch allocations
+    watch = CpuWatch(server.process.pid)
     for thread in threads:
         thread.join()
     phase.seconds = time.perf_counter() - start
+    phase.other_cpu_share = watch.other_share()
     phase.rss_after_mb = server.rss_mb()
     return phase
 
@@ -353,6 +397,7 @@ def load_reference(handle, patches: list[bytes], name: str, clients: int, second
     window = {}
 
     def open_window() -> None:  # run by the last thread to reach the barrier
+        window["watch"] = CpuWatch()
         window["start"] = time.perf_counter()
         window["deadline"] = window["start"] + seconds
 
@@ -382,6 +427,7 @@ def load_reference(handle, patches: list[bytes], name: str, clients: int, second
     for thread in threads:
         thread.join()
     phase.seconds = time.perf_counter() - window["start"]
+    phase.other_cpu_share = window["watch"].other_share()
     return phase
 
 
@@ -397,6 +443,8 @@ def print_phase(phase: Phase) -> None:
         line += f"  /health p99 {s['health_p99_ms']:.2f} ms ({s['health_probes']} probes)"
     if "server_rss_mb" in s:
         line += f"  server RSS {s['server_rss_mb'][0]:.0f} -> {s['server_rss_mb'][1]:.0f} MiB"
+    if "other_cpu_share" in s:
+        line += f"  other work {100 * s['other_cpu_share']:.0f}% CPU"
     print(line, flush=True)
     if phase.errors:
         print(f"    statuses {s['statuses']}  failures {s['failures']}", flush=True)
@@ -494,8 +542,11 @@ def main(argv: list[str] | None = None) -> dict:
               f"{report['speedup_single_client']}x", flush=True)
     for name, met in checks.items():
         print(f"  {'met' if met else 'MISSED':<6} {name}")
-    print(f"load average after {report['loadavg_after']} (on {os.cpu_count()} CPUs; above ~0.5 the machine was "
-          "busy with other work too)", flush=True)
+    busiest = max(phase.get("other_cpu_share", 0.0) for phase in report["phases"])
+    report["busiest_other_cpu_share"] = round(busiest, 2)
+    verdict = "BUSY: other work took CPU time, the figures are pessimistic" if busiest > 0.1 else "quiet"
+    print(f"load average before {report['loadavg_before']}, after {report['loadavg_after']} on {os.cpu_count()} "
+          f"CPUs; other work took up to {100 * busiest:.0f}% of the CPUs during a phase: {verdict}", flush=True)
     if args.json:
         args.json.write_text(json.dumps(report, indent=2) + "\n")
     return report
