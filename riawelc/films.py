@@ -2,8 +2,8 @@
 
     python -m riawelc.films --films ../shared/gdxray/W0003 --out data-films [--config profile.yaml] [options]
 
-Per film: find the seam line (riawelc.seam), cut windows along it, label each from the flaw table's 1 cm cells
-(riawelc.filmlabels), write the usable ones. Films that the table does not list are unlabelled (skipped, not
+Per film: find the seam line (riawelc.seam), cut windows along it (riawelc.filmwindows), label each from the flaw
+table's 1 cm cells (riawelc.flawtable, riawelc.filmlabels), write the usable ones. Options: riawelc.filmoptions. Films that the table does not list are unlabelled (skipped, not
 defect-free); films whose seam does not fit the one-band model, or whose table length disagrees with the film,
 are skipped with the reason. A report folder (outside the tree, so the adapter reads the tree unchanged) gets
 films.json, an overview PNG of every film with its band, and one contact sheet per class.
@@ -21,105 +21,16 @@ from pathlib import Path
 
 import cv2
 import numpy as np
-import yaml
 
-from riawelc.constants import CLASSES, NO_DEFECT, PATCH_SIZE
-from riawelc.filmlabels import CELL_PX, Span, cell_of, flaw_spans, label_window
+from riawelc.constants import CLASSES
+from riawelc.filmlabels import CELL_PX, Span, flaw_spans
+from riawelc.filmoptions import WINDOW_MODES, FilmOptions, FilmsError, load_options
+from riawelc.filmwindows import film_windows, patch_name
 from riawelc.flawtable import FilmFlaws, FlawTable, FlawTableError, read_flaw_table
 from riawelc.images import BadImage, decode_gray, write_png
-from riawelc.seam import Seam, SeamSettings, find_seam
+from riawelc.seam import Seam, find_seam
 
-ANNOTATED_FILMS = ("bam5", "RRT-12R", "RRT-22R")  # hand-masked in W0001/W0002: evaluation only
-WINDOW_MODES = ("grid", "dark_spots")
-
-
-class FilmsError(ValueError):
-    """Input the conversion cannot start from (no folder, no readme, no table, bad options)."""
-
-
-@dataclass(frozen=True)
-class FilmOptions:
-    patch_size: int = PATCH_SIZE  # side of the written patches
-    window_scale: float = 1.0  # window side in film pixels = patch_size * window_scale, resized to patch_size
-    stride: int = 114  # film pixels between neighbouring windows along the seam
-    rows: int = 1  # rows of windows, centred on the seam line
-    row_stride: int = 114  # film pixels between rows
-    margin: int = 25  # px: overlap needed to carry a flawed cell's class, and clearance from other flaws
-    exclude: tuple = ANNOTATED_FILMS  # never written (reserved for evaluation)
-    defect_windows: str = "grid"  # grid, or dark_spots: centre defect windows on black top-hat candidates
-    no_defect_windows: str = "grid"  # the same for no_defect windows (a control: both classes show dark spots)
-    spot_classes: tuple = ("porosity",)  # defect classes that dark_spots applies to (see the README's figures)
-    spots_per_cell: int = 2  # dark_spots: windows per 1 cm cell
-    spot_min_share: float = 0.5  # dark_spots: a further spot of a stretch needs this share of its strongest
-    spot_kernel: int = 41  # dark_spots: length of the black top-hats' lines, film pixels (pores ~10-40)
-    cell_offset: float = 0.0  # film pixels from the left edge to cell 1
-    tail_min_mm: float = 0.0  # > 0: flaws this long may run into one more cell, windows there are left out
-    # (a flaw starting late in its cell c ends in cell c + ceil(l/10)). Off: on the hand-masked films it did
-    # not make no_defect windows cleaner and it costs 10 % of the patches (README, "Real films").
-    min_length_share: float = 0.9  # the table's film length over the film's width: below this (or above its
-    # inverse) the film does not fit the cell grid (tubes and pipes, with 2 or 14 cells on a 20-cell film)
-    seam_rows: dict = field(default_factory=dict)  # film -> [top, bottom] shares of its height to search
-    # for the seam, for films whose second bright band a person has checked (two-band films are refused without)
-    sheet_patches: int = 48  # patches per class contact sheet
-    seed: int = 0  # contact sheet sampling
-    seam: SeamSettings = field(default_factory=SeamSettings)
-
-    @property
-    def window(self) -> int:
-        return int(round(self.patch_size * self.window_scale))
-
-    def check(self) -> "FilmOptions":
-        problems = []
-        if self.patch_size < 16 or self.window < 16:
-            problems.append(f"patch_size {self.patch_size} and window {self.window} must be at least 16")
-        if self.stride < 1 or self.row_stride < 1 or self.rows < 1:
-            problems.append("stride, row_stride and rows must be positive")
-        if self.margin < 0 or self.margin * 2 >= self.window:
-            problems.append(f"margin {self.margin} must be >= 0 and under half the window ({self.window})")
-        for name in ("defect_windows", "no_defect_windows"):
-            if getattr(self, name) not in WINDOW_MODES:
-                problems.append(f"{name} {getattr(self, name)!r}: use one of {WINDOW_MODES}")
-        for film, rows in self.seam_rows.items():
-            if not (isinstance(rows, (list, tuple)) and len(rows) == 2 and 0 <= rows[0] < rows[1] <= 1):
-                problems.append(f"seam_rows {film}: {rows!r} must be [top, bottom] with 0 <= top < bottom <= 1")
-        if set(self.spot_classes) - set(CLASSES) - {NO_DEFECT} or NO_DEFECT in self.spot_classes:
-            problems.append(f"spot_classes {self.spot_classes}: use defect classes of {CLASSES}")
-        if not 0 < self.min_length_share <= 1:
-            problems.append("min_length_share must be in (0, 1]")
-        if problems:
-            raise FilmsError("bad film options: " + "; ".join(problems))
-        return self
-
-
-def load_options(config: Path | None = None, **overrides) -> FilmOptions:
-    """Defaults < the YAML file's `films:` section (or its top level) < overrides that are not None."""
-    values: dict = {}
-    if config is not None:
-        if not Path(config).is_file():
-            raise FilmsError(f"no options file {config}")
-        try:
-            tree = yaml.safe_load(Path(config).read_text()) or {}
-        except yaml.YAMLError as error:
-            raise FilmsError(f"{config} is not valid YAML: {error}") from error
-        values = dict(tree.get("films", tree)) if isinstance(tree, dict) else {}
-    values.update({k: v for k, v in overrides.items() if v is not None})
-    known = {f.name for f in fields(FilmOptions)}
-    unknown = sorted(set(values) - known)
-    if unknown:
-        raise FilmsError(f"unknown film option(s) {unknown}; known: {sorted(known)}")
-    seam = values.pop("seam", None) or {}
-    seam_known = {f.name for f in fields(SeamSettings)}
-    if set(seam) - seam_known:
-        raise FilmsError(f"unknown seam option(s) {sorted(set(seam) - seam_known)}; known: {sorted(seam_known)}")
-    for name in ("exclude", "spot_classes"):  # lists: a YAML list or a comma-separated flag
-        if name in values:
-            items = values[name].split(",") if isinstance(values[name], str) else values[name]
-            values[name] = tuple(str(item).strip() for item in items if str(item).strip())
-    seam = {k: tuple(v) if isinstance(v, list) else v for k, v in seam.items()}
-    try:
-        return FilmOptions(**values, seam=SeamSettings(**seam)).check()
-    except TypeError as error:
-        raise FilmsError(f"bad film options: {error}") from error
+__all__ = ["FilmOptions", "FilmsError", "load_options", "convert", "format_table", "main"]
 
 
 @dataclass
@@ -133,15 +44,6 @@ class FilmResult:
     patches: dict = field(default_factory=dict)  # class -> count
     left_out: dict = field(default_factory=dict)  # reason -> count
     seam: dict = field(default_factory=dict)
-
-
-@dataclass
-class Window:
-    x0: int
-    y0: int
-    row: int
-    col: int
-    kind: str  # grid or spot
 
 
 def read_film_names(films_dir: Path) -> tuple[dict[str, str], list[str]]:
@@ -164,122 +66,6 @@ def find_table(films_dir: Path) -> Path:
     if not path.is_file():
         raise FilmsError(f"{films_dir}: no real-values.xls (the flaw table); pass --table")
     return path
-
-
-def grid_windows(film: np.ndarray, seam: Seam, options: FilmOptions) -> tuple[list[Window], int]:
-    """Windows every `stride` px along the seam, `rows` rows centred on it; (windows, count off the film)."""
-    win, height, width = options.window, film.shape[0], film.shape[1]
-    windows, off = [], 0
-    for col, x0 in enumerate(range(0, width - win + 1, options.stride)):
-        centre = float(seam.y_at(x0 + win / 2))
-        for row in range(options.rows):
-            y0 = int(round(centre + (row - (options.rows - 1) / 2) * options.row_stride - win / 2))
-            if y0 < 0 or y0 + win > height:
-                off += 1
-                continue
-            windows.append(Window(x0, y0, row, col, "grid"))
-    return windows, off
-
-
-def dark_spot_candidates(film: np.ndarray, seam: Seam, x0: float, x1: float, options: FilmOptions,
-                         count: int) -> list[tuple[int, int, float]]:
-    """Up to `count` (x, y, strength) black top-hat maxima inside the seam band over [x0, x1), far apart."""
-    width, height = film.shape[1], film.shape[0]
-    a, b = max(int(x0), 0), min(int(np.ceil(x1)), width)
-    if b - a < 8:
-        return []
-    centre = seam.y_at(np.arange(a, b))
-    half = max(seam.half_height, options.spot_kernel)
-    top, bottom = int(max(centre.min() - half, 0)), int(min(centre.max() + half, height))
-    region = film[top:bottom, a:b]
-    # Compact dark spots: dark against a closing along x AND against a closing along y. A disc kernel alone
-    # fills the toe of the band's own profile (windows landed on the band's edge); one line alone keeps
-    # vertical scanner streaks and the film's edge, or the band's edges.
-    smooth = cv2.GaussianBlur(region, (5, 5), 0)
-    along = cv2.morphologyEx(smooth, cv2.MORPH_BLACKHAT, np.ones((1, options.spot_kernel), np.uint8))
-    across = cv2.morphologyEx(smooth, cv2.MORPH_BLACKHAT, np.ones((options.spot_kernel, 1), np.uint8))
-    hat = np.minimum(along, across).astype(np.float32)
-    rows = np.arange(top, bottom)[:, None]
-    hat[np.abs(rows - centre[None, :]) > 0.75 * seam.half_height] = 0  # the band's core only
-    edge = options.spot_kernel  # the film's own left and right edges are dark lines
-    hat[:, : max(edge - a, 0)] = 0
-    hat[:, max(width - edge - a, 0):] = 0
-    spots, spacing = [], options.window // 2
-    for _ in range(count):
-        y, x = np.unravel_index(int(np.argmax(hat)), hat.shape)
-        strength = float(hat[y, x])
-        if strength <= 0 or (spots and strength < options.spot_min_share * spots[0][2]):
-            break
-        spots.append((a + int(x), top + int(y), strength))
-        hat[max(y - spacing, 0): y + spacing, max(x - spacing, 0): x + spacing] = 0
-    return spots
-
-
-def spot_windows(film: np.ndarray, seam: Seam, stretch: Span, options: FilmOptions, first_col: int) -> list[Window]:
-    """Windows centred on dark-spot candidates of a stretch, kept inside it by the margin and inside the film."""
-    win = options.window
-    cells = max(int(round((min(stretch.x1, film.shape[1]) - stretch.x0) / CELL_PX)), 1)
-    spots = dark_spot_candidates(film, seam, stretch.x0, stretch.x1, options, options.spots_per_cell * cells)
-    windows = []
-    for k, (x, y, _) in enumerate(spots):
-        low, high = stretch.x0 + options.margin - win, stretch.x1 - options.margin  # keep >= margin overlap
-        x0 = int(round(min(max(x - win / 2, low), high, film.shape[1] - win)))
-        y0 = int(round(min(max(y - win / 2, 0), film.shape[0] - win)))
-        windows.append(Window(max(x0, 0), max(y0, 0), 0, first_col + k, "spot"))
-    return windows
-
-
-def patch_name(film: str, window: Window, options: FilmOptions) -> str:
-    """RIAWELC-style: `<film>_Img1_W<window>_S<stride>_[row][col].png` (Img2 and T<kernel> for spot windows)."""
-    if window.kind == "spot":
-        return f"{film}_Img2_W{options.window}_T{options.spot_kernel}_[{window.row}][{window.col}].png"
-    return f"{film}_Img1_W{options.window}_S{options.stride}_[{window.row}][{window.col}].png"
-
-
-def no_defect_stretches(spans: list[Span], width: int, margin: float) -> list[Span]:
-    """The film between flaw spans (each side shrunk by a margin), for dark-spot no_defect windows."""
-    edges, start = [], 0.0
-    for span in sorted(spans, key=lambda s: s.x0):
-        if span.x0 - margin > start:
-            edges.append(Span(start, span.x0 - margin, NO_DEFECT, "between flaws"))
-        start = max(start, span.x1 + margin)
-    if start < width:
-        edges.append(Span(start, float(width), NO_DEFECT, "between flaws"))
-    return edges
-
-
-def window_mode(label: str, options: FilmOptions) -> str:
-    if label == NO_DEFECT:
-        return options.no_defect_windows
-    return options.defect_windows if label in options.spot_classes else "grid"
-
-
-def film_windows(film: np.ndarray, seam: Seam, spans: list[Span], options: FilmOptions) -> tuple[list, Counter]:
-    """(window, label) pairs of one film and a count of windows left out by reason."""
-    left_out: Counter = Counter()
-    grid, off = grid_windows(film, seam, options)
-    if off:
-        left_out["window leaves the film"] += off
-    labelled = []
-    for window in grid:
-        label, reason = label_window(window.x0, window.x0 + options.window, spans, options.margin)
-        if label is None:
-            left_out[reason] += 1
-        elif window_mode(label, options) == "grid":
-            labelled.append((window, label))
-    stretches = [s for s in spans if s.label in CLASSES and window_mode(s.label, options) == "dark_spots"]
-    if options.no_defect_windows == "dark_spots":
-        stretches += no_defect_stretches(spans, film.shape[1], options.margin)
-    col = 0
-    for stretch in stretches:
-        for window in spot_windows(film, seam, stretch, options, col):
-            label, reason = label_window(window.x0, window.x0 + options.window, spans, options.margin)
-            if label is None:
-                left_out[f"dark-spot window: {reason}"] += 1
-            else:
-                labelled.append((window, label))
-        col += 1000  # keeps spot names unique per stretch
-    return labelled, left_out
 
 
 def convert_film(path: Path, name: str, flaws: FilmFlaws | None, options: FilmOptions, out: Path | None,
@@ -378,6 +164,8 @@ def convert(films_dir: Path, out: Path, report: Path, options: FilmOptions, tabl
     seconds = time.perf_counter() - started
     summary = _summary(results, flaw_table, readmes, unlisted, options, seconds)
     report.mkdir(parents=True, exist_ok=True)
+    for stale in [p for p in report.iterdir() if p.name.startswith("sheet_") and p.suffix == ".png"]:
+        stale.unlink()  # a class without patches this time must not keep an old sheet
     (report / "films.json").write_text(json.dumps(summary, indent=1, default=str))
     filmsheets.write_overview(report / "overview.png", drawings)
     filmsheets.write_class_sheets(report, patches, options)

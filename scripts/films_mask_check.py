@@ -19,7 +19,8 @@ import numpy as np
 
 from riawelc.constants import DEFECT_CLASSES
 from riawelc.filmlabels import CELL_PX, flaw_spans
-from riawelc.films import film_windows, load_options
+from riawelc.filmoptions import load_options
+from riawelc.filmwindows import film_windows
 from riawelc.flawtable import read_flaw_table
 from riawelc.seam import find_seam
 

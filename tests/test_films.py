@@ -238,6 +238,11 @@ def test_options_from_yaml_and_flags(tmp_path):
     assert (options.stride, options.margin, options.exclude, options.seam.degree) == (57, 30, ("a", "b"), 1)
     assert options.seam_rows == {"RRT-97R": [0.7, 1.0]}
     assert load_options(None, exclude="x, y").exclude == ("x", "y")
+    config.write_text("films:\n")
+    assert load_options(config) == FilmOptions()
+    config.write_text("- 57\n")
+    with pytest.raises(FilmsError, match="mapping"):
+        load_options(config)
     config.write_text("films:\n  strid: 57\n")
     with pytest.raises(FilmsError, match="unknown film option"):
         load_options(config)
