@@ -49,6 +49,7 @@ def browser():
     for argument in ("--headless=new", "--no-sandbox", "--disable-dev-shm-usage", "--disable-gpu",
                      "--window-size=1280,1100"):
         options.add_argument(argument)
+    options.set_capability("goog:loggingPrefs", {"browser": "ALL"})  # the page's console, checked below
     # An explicit driver path: selenium then never tries to download a browser or a driver (no network here).
     driver = webdriver.Chrome(service=Service(executable_path=CHROMEDRIVER), options=options)
     driver.set_page_load_timeout(30)
@@ -100,6 +101,10 @@ def test_page_shows_the_prediction_of_an_uploaded_patch(server, browser, patch_f
         assert data.startswith(PNG_SIGNATURE), image_id
         # Decoded and laid out by the browser, not a broken image icon.
         assert browser.execute_script("return arguments[0].complete && arguments[0].naturalWidth", image) > 0
+    # No script error or failed request on the way (a missing favicon is no error of the page).
+    console = [entry["message"] for entry in browser.get_log("browser")
+               if entry["level"] == "SEVERE" and "favicon.ico" not in entry["message"]]
+    assert not console, console
     probabilities = browser.find_element(By.ID, "result-probabilities").text
     assert all(name in probabilities.replace(" ", "_") for name in expected.json()["probabilities"]), probabilities
 
