@@ -239,11 +239,13 @@ def _tensors(card: dict, names: list[str] | None = None) -> tuple[list[TensorMet
 
 
 def training_data(card: dict) -> dict:
-    """What the card says about the training data: its DVC hash and, if the card has a `training_data` object,
-    its description and whether it is synthetic (None = the card does not say)."""
+    """What the card says about the training data: its DVC hash and, from the card's `training_data` object
+    ({"name": ..., "synthetic": bool}, written by the export stage), its name and whether it is synthetic
+    (None = the card does not say)."""
     described = card.get("training_data") if isinstance(card.get("training_data"), dict) else {}
-    return {"md5": card.get("training_data_md5"), "description": described.get("description"),
-            "synthetic": described.get("synthetic")}
+    synthetic = described.get("synthetic")
+    return {"md5": card.get("training_data_md5"), "name": described.get("name"),
+            "synthetic": synthetic if isinstance(synthetic, bool) else None}
 
 
 @get("/model/info", tags=["models"], **GUARDED,

@@ -297,13 +297,15 @@ def test_pseudomask_parameters_come_from_the_card(start, model_dir, tmp_path):
               "refine": "dark", "dark_window": 41, "dark_k": 1.0, "dark_min_delta": 3.0, "dark_dilate": 7,
               "dark_fallback": True}
     card["pseudomask"] = params
-    card["training_data"] = {"description": "the embedded synthetic sample", "synthetic": True}
+    card["training_data"] = {"name": "embedded-synthetic-sample", "synthetic": True}
     (with_params / "classifier.json").write_text(json.dumps(card))
     client = start(model_dir=with_params)
     body = client.post("/segment", files=upload(encode(patch_image("crack", 4)))).json()
     assert body["postprocessing"] == params and body["postprocessing_source"] == "classifier card"
     info = client.get("/model/info").json()
-    assert info["training_data"]["synthetic"] is True and "synthetic sample" in info["synthetic_notice"]
+    assert info["training_data"] == {"md5": card["training_data_md5"], "name": "embedded-synthetic-sample",
+                                     "synthetic": True}
+    assert "synthetic sample" in info["synthetic_notice"]
 
 
 def test_gate_empties_the_unet_mask_when_no_defect_is_confident(start):
