@@ -3,7 +3,8 @@
 The venv gets exactly the files the Dockerfile copies (read from its COPY lines), installed non-editable with
 `-c constraints.txt` as in the image, plus the `service-test` extra (pytest, httpx, schemathesis). TensorFlow must
 not be importable there, and `pytest tests/serve` must pass there against models exported in this (pipeline) venv.
-The tests run from a folder without the package sources, so they import the installed `serve`, as the image does.
+The tests run from a folder without the package sources, so they import the installed `serve`, as the image does;
+the Dockerfile's own CMD and HEALTHCHECK are run from that venv too.
 Installs come from the pip cache / wheel folder, so this takes about a minute once the main venv is set up.
 """
 
