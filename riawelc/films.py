@@ -37,7 +37,7 @@ __all__ = ["FilmOptions", "FilmsError", "load_options", "convert", "format_table
 class FilmResult:
     film: str
     file: str
-    status: str  # converted, excluded, missing, unreadable, unlabelled, no_seam, does_not_fit
+    status: str  # converted, excluded, missing, duplicate, unreadable, unlabelled, no_seam, does_not_fit
     reason: str = ""
     cells: int | None = None
     flaws: list[str] = field(default_factory=list)  # spans, e.g. "porosity 2011 cells 4-4"
@@ -147,9 +147,12 @@ def convert(films_dir: Path, out: Path, report: Path, options: FilmOptions, tabl
     present = {p.name for p in films_dir.iterdir() if p.is_file()}
     results, drawings, patches = [], [], []
     unlisted = sorted(n for n in present if n.lower().endswith(".png") and n not in names)
-    for index, (file_name, name) in enumerate(sorted(names.items(), key=lambda item: item[1])):
+    first_file: dict[str, str] = {}
+    for index, (file_name, name) in enumerate(sorted(names.items(), key=lambda item: (item[1], item[0]))):
         result = FilmResult(name, file_name, "")
-        if name in options.exclude:
+        if name in first_file:  # its patches would overwrite the first file's
+            result.status, result.reason = "duplicate", f"the readme also calls {first_file[name]} {name}"
+        elif name in options.exclude:
             result.status, result.reason = "excluded", "reserved for evaluation (exclude option)"
         elif file_name not in present:
             result.status, result.reason = "missing", "listed in the readme, not in the folder"
@@ -159,6 +162,7 @@ def convert(films_dir: Path, out: Path, report: Path, options: FilmOptions, tabl
             if film is not None:
                 drawings.append(filmsheets.FilmDrawing.of(film, name, seam, spans, written, result, options))
                 patches += [(label, out / label / file_name, name, window) for label, file_name, window in written]
+        first_file.setdefault(name, file_name)
         results.append(result)
         log(f"[{index + 1}/{len(names)}] {name}: {result.status} {result.reason}".rstrip(), flush=True)
     seconds = time.perf_counter() - started

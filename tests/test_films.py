@@ -6,6 +6,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+import xlwt  # dev group: writes the .xls fixtures
 
 from riawelc.constants import CLASSES, NO_DEFECT
 from riawelc.dataset import radiograph_id, scan_tree
@@ -16,7 +17,6 @@ from riawelc.flawtable import OTHER, FilmFlaws, Flaw, FlawTableError, read_flaw_
 from riawelc.images import read_patch, write_png
 from riawelc.seam import find_seam
 
-xlwt = pytest.importorskip("xlwt")
 REPO = Path(__file__).resolve().parents[1]
 GDXRAY = Path(os.environ.get("RIAWELC_GDXRAY", REPO.parent / "shared" / "gdxray"))
 CELLS = 10
@@ -87,8 +87,9 @@ def film_folder(tmp_path) -> Path:
         "Round robin films\n\n"
         "W0003_0001.png is RRT-30R.tif\nW0003_0002.png is RRT-202R.tif\nW0003_0003.png is RRT-40R.tif\n"
         "W0003_0004.png is RRT-09R.tif\nW0003_0005.png is RRT-12R.tif\nW0003_0006.png is RRT-88R.tif\n"
-        "W0003_0007.png is RRT-31R.tif\n"
+        "W0003_0007.png is RRT-31R.tif\nW0003_0008.png is RRT-30R.tif\n"
     )
+    write_png(folder / "W0003_0008.png", draw_film(8))  # a second file that the readme calls RRT-30R
     write_xls(folder / "real-values.xls", TABLE_ROWS + [[88, "35", 1, 1051, 39.4, None, None, None, 23, CELLS]])
     return folder
 
@@ -186,7 +187,7 @@ def test_flaw_spans_merge_cells_and_mark_tails():
 def test_convert_writes_a_tree_the_adapter_reads(film_folder, tmp_path):
     out, report = tmp_path / "tree", tmp_path / "report"
     summary = convert(film_folder, out, report, FilmOptions(), log=quiet)
-    films = {f["film"]: f for f in summary["films"]}
+    films = {f["film"]: f for f in reversed(summary["films"])}  # the first file of a film name wins
     assert films["RRT-30R"]["status"] == "converted"
     assert films["RRT-202R"]["status"] == "converted" and set(films["RRT-202R"]["patches"]) == {NO_DEFECT}
     assert films["RRT-40R"]["status"] == "unlabelled" and "abc" in films["RRT-40R"]["reason"]
@@ -194,6 +195,8 @@ def test_convert_writes_a_tree_the_adapter_reads(film_folder, tmp_path):
     assert films["RRT-12R"]["status"] == "excluded"
     assert films["RRT-88R"]["status"] == "unreadable"
     assert films["RRT-31R"]["status"] == "missing"
+    second = [f for f in summary["films"] if f["file"] == "W0003_0008.png"]
+    assert second[0]["status"] == "duplicate" and "W0003_0001.png" in second[0]["reason"]
     left = films["RRT-30R"]["left_out"]
     assert left["near a flaw outside the four classes"] > 0 and left["past the table's last cell"] > 0
 
