@@ -79,11 +79,15 @@ def pseudomask_config(card: dict) -> tuple[PseudoMaskConfig, str]:
     given = card.get("pseudomask")
     if not given:
         return PseudoMaskConfig(), "riawelc.pseudomask defaults (the classifier card has no pseudomask field)"
+    if not isinstance(given, dict):
+        raise ModelError(f"classifier card: pseudomask must be an object, got {given!r}")
     known = {f.name for f in dataclasses.fields(PseudoMaskConfig)}
+    unknown = sorted(set(given) - known)  # from a newer pipeline: say so rather than fail or hide it
     try:
-        return PseudoMaskConfig(**{k: v for k, v in given.items() if k in known}), "classifier card"
-    except (TypeError, ValueError, AttributeError) as error:
+        config = PseudoMaskConfig(**{k: v for k, v in given.items() if k in known})
+    except (TypeError, ValueError) as error:
         raise ModelError(f"classifier card: pseudomask parameters are invalid: {error}") from None
+    return config, "classifier card" + (f" (ignored unknown parameters: {', '.join(unknown)})" if unknown else "")
 
 
 @dataclass

@@ -397,3 +397,13 @@ def test_ready_is_503_while_the_models_load(model_dir, monkeypatch):
             assert time.monotonic() < deadline
             time.sleep(0.05)
         assert client.post("/predict", files=upload(encode(patch_image()))).status_code == 200
+
+
+def test_invalid_pseudomask_parameters_in_the_card_are_a_model_error():
+    from serve.runtime import ModelError, pseudomask_config
+
+    config, source = pseudomask_config({"pseudomask": {"threshold": 0.35, "refine": "dark", "future_knob": 1}})
+    assert config.threshold == 0.35 and config.refine == "dark" and "future_knob" in source
+    with pytest.raises(ModelError, match="refine"):
+        pseudomask_config({"pseudomask": {"refine": "sideways"}})
+    assert pseudomask_config({})[0] == PseudoMaskConfig()
