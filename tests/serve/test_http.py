@@ -78,7 +78,7 @@ schema = schemathesis.openapi.from_dict(create_app(Settings()).openapi_schema.to
 
 
 @schema.parametrize()
-@settings(max_examples=30, deadline=None, suppress_health_check=list(HealthCheck), derandomize=True)
+@settings(max_examples=30, deadline=None, suppress_health_check=list(HealthCheck), derandomize=True, database=None)
 def test_fuzzed_requests_never_get_a_server_error(case, server_url):
     response = case.call(base_url=server_url, timeout=30)
     assert response.status_code < 500, f"{case.method} {case.path}: {response.status_code} {response.text[:500]}"
