@@ -71,13 +71,19 @@ def dark_spot_candidates(film: np.ndarray, seam: Seam, x0: float, x1: float, opt
 
 
 def spot_windows(film: np.ndarray, seam: Seam, stretch: Span, options: FilmOptions, first_col: int) -> list[Window]:
-    """Windows centred on dark-spot candidates of a stretch, kept inside it by the margin and inside the film."""
+    """Windows centred on dark-spot candidates of a stretch, inside the film. A defect window keeps at least
+    the margin of overlap with its stretch; a no_defect window stays wholly inside its (flaw-free) stretch."""
     win = options.window
     cells = max(int(round((min(stretch.x1, film.shape[1]) - stretch.x0) / CELL_PX)), 1)
     spots = dark_spot_candidates(film, seam, stretch.x0, stretch.x1, options, options.spots_per_cell * cells)
+    if stretch.label == NO_DEFECT:
+        low, high = stretch.x0, stretch.x1 - win
+        if high < low:
+            return []
+    else:
+        low, high = stretch.x0 + options.margin - win, stretch.x1 - options.margin
     windows = []
     for k, (x, y, _) in enumerate(spots):
-        low, high = stretch.x0 + options.margin - win, stretch.x1 - options.margin  # keep >= margin overlap
         x0 = int(round(min(max(x - win / 2, low), high, film.shape[1] - win)))
         y0 = int(round(min(max(y - win / 2, 0), film.shape[0] - win)))
         windows.append(Window(max(x0, 0), max(y0, 0), 0, first_col + k, "spot"))
