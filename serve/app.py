@@ -20,7 +20,7 @@ from litestar.enums import RequestEncodingType
 from litestar.exceptions import NotAuthorizedException
 from litestar.handlers import BaseRouteHandler
 from litestar.middleware.rate_limit import RateLimitConfig
-from litestar.openapi import OpenAPIConfig
+from litestar.openapi import OpenAPIConfig, ResponseSpec
 from litestar.openapi.spec import Components, SecurityScheme
 from litestar.params import Body, Parameter
 from litestar.plugins.problem_details import ProblemDetailsConfig, ProblemDetailsException, ProblemDetailsPlugin
@@ -34,7 +34,7 @@ from serve.observability import Metrics, configure_access_log, observability_mid
 from serve.pool import InferencePool, QueueFull
 from serve.runtime import CLASSIFIER, UNET, ModelError, Models, load_models
 from serve.schemas import (BatchResult, BatchUpload, ClassName, FileUpload, Health, ModelInfo, ModelMetadata,
-                           PredictResult, Ready, SegmentResult, TensorMetadata, UnetSegmentResult)
+                           PredictResult, Problem, Ready, SegmentResult, TensorMetadata, UnetSegmentResult)
 from serve.settings import Settings
 
 PAGE = Path(__file__).parent / "static" / "index.html"
@@ -118,7 +118,19 @@ def require_api_key(connection: ASGIConnection, _: BaseRouteHandler) -> None:
         raise NotAuthorizedException(detail=f"missing or wrong {API_KEY_HEADER} header")
 
 
+def _problems(*statuses: int) -> dict[int, ResponseSpec]:
+    reasons = {401: "missing or wrong X-API-Key (when RIAWELC_API_KEY is set)",
+               413: "body over RIAWELC_MAX_BODY_BYTES, or an image over RIAWELC_MAX_PIXELS (read from its header)",
+               415: "not a PNG, JPEG or TIFF image", 422: "undecodable, truncated or empty image",
+               429: "rate limit (RIAWELC_RATE_LIMIT) exceeded",
+               503: "models loading or unavailable, or the inference queue is full (see Retry-After)"}
+    return {status: ResponseSpec(Problem, description=reasons[status], media_type="application/problem+json",
+                                 generate_examples=False) for status in statuses}
+
+
 GUARDED = {"guards": [require_api_key], "security": [{"ApiKey": []}]}
+INFERENCE = {**GUARDED, "status_code": 200, "tags": ["inference"],
+             "responses": _problems(401, 413, 415, 422, 429, 503)}
 Upload = Annotated[FileUpload, Body(media_type=RequestEncodingType.MULTI_PART,
                                     description=f"an image in the multipart field `file` (PNG, JPEG or TIFF; "
                                                 f"8 or 16 bit; gray, RGB or RGBA; {PATCH_SIZE} x {PATCH_SIZE} or resized)")]
@@ -136,7 +148,7 @@ async def health() -> Health:
 
 
 @get("/ready", summary="Readiness: 200 once the models are loaded and warmed up, else 503 with the reason",
-     tags=["operations"])
+     tags=["operations"], responses=_problems(503))
 async def ready(request: Request) -> Ready:
     service = service_of(request)
     if service.models is None:
@@ -148,7 +160,7 @@ async def ready(request: Request) -> Ready:
                  models={name: card["onnx"]["sha256"] for name, card in models.cards.items()})
 
 
-@post("/predict", status_code=200, tags=["inference"], **GUARDED,
+@post("/predict", **INFERENCE,
       summary="Class, probabilities and the activation-map overlay (JSON with base64 PNG, or the PNG itself "
               "with Accept: image/png)")
 async def predict(request: Request, data: Upload,
@@ -167,7 +179,7 @@ async def predict(request: Request, data: Upload,
     return _versioned(models, png, "image/png") if wants_png else _versioned(models, body)
 
 
-@post("/segment", status_code=200, tags=["inference"], **GUARDED,
+@post("/segment", **INFERENCE,
       summary="CAM mask, post-processed exactly as the pipeline's pseudomask stage")
 async def segment(request: Request, data: Upload,
                   cam_class: Annotated[ClassName | None, Parameter(query="cam_class", description=CAM_CLASS_DOC)] = None,
@@ -184,7 +196,7 @@ async def segment(request: Request, data: Upload,
     return _versioned(models, await service.run(job))
 
 
-@post("/segment/unet", status_code=200, tags=["inference"], **GUARDED,
+@post("/segment/unet", **INFERENCE,
       summary="U-Net mask and the classifier's verdict on the same patch (gated by RIAWELC_GATE_NO_DEFECT)")
 async def segment_unet(request: Request, data: Upload) -> Response[UnetSegmentResult]:
     service = service_of(request)
@@ -198,7 +210,7 @@ async def segment_unet(request: Request, data: Upload) -> Response[UnetSegmentRe
     return _versioned(models, await service.run(job))
 
 
-@post("/predict/batch", status_code=200, tags=["inference"], **GUARDED,
+@post("/predict/batch", **INFERENCE,
       summary="Several patches (repeated multipart field `files`) classified as one ONNX batch")
 async def predict_batch(request: Request,
                         data: Annotated[BatchUpload, Body(media_type=RequestEncodingType.MULTI_PART)],
@@ -248,7 +260,7 @@ def training_data(card: dict) -> dict:
             "synthetic": synthetic if isinstance(synthetic, bool) else None}
 
 
-@get("/model/info", tags=["models"], **GUARDED,
+@get("/model/info", tags=["models"], **GUARDED, responses=_problems(401, 503),
      summary="KServe V2 (Open Inference Protocol) model metadata, classes, hashes, metrics and training data")
 async def model_info(request: Request) -> Response[ModelInfo]:
     service = service_of(request)

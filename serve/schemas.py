@@ -149,3 +149,12 @@ class ModelInfo(msgspec.Struct):
     mask_threshold: float
     pseudomask: dict[str, float | int | bool | str]
     pseudomask_source: str
+
+
+class Problem(msgspec.Struct):
+    """RFC 9457 problem details (application/problem+json), the body of every error."""
+
+    status: int
+    title: str
+    type: str | None = None
+    detail: str | None = None
