@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 import xlwt  # dev group: writes the .xls fixtures
 
-from riawelc.constants import CLASSES, NO_DEFECT
+from riawelc.constants import CLASSES, DEFECT_CLASSES, NO_DEFECT
 from riawelc.dataset import radiograph_id, scan_tree
 from riawelc.dedup import remove_exact_duplicates
 from riawelc.filmlabels import CELL_PX, TAIL, UNCOVERED, Span, flaw_spans, label_window
@@ -232,6 +232,19 @@ def test_dark_spot_windows_are_centred_on_the_pore(film_folder, tmp_path):
     y, x = np.unravel_index(np.argmin(centre_rows), centre_rows.shape)
     assert abs(x - 113) < 15 and abs(y + 83 - 113) < 15
     assert centre_rows.min() < 130  # the pore, not the band's grain
+    crack = sorted((tmp_path / "tree" / "crack").iterdir())
+    assert crack and all("_Img1_" in p.name for p in crack)  # spot_classes: porosity only by default
+
+
+def test_dark_spot_no_defect_windows_stay_clear_of_flaws(film_folder, tmp_path):
+    spots = FilmOptions(defect_windows="dark_spots")
+    both = FilmOptions(defect_windows="dark_spots", no_defect_windows="dark_spots")
+    first = convert(film_folder, tmp_path / "a", tmp_path / "a-report", spots, log=quiet)["patches"]
+    second = convert(film_folder, tmp_path / "b", tmp_path / "b-report", both, log=quiet)["patches"]
+    clean = sorted((tmp_path / "b" / NO_DEFECT).iterdir())
+    assert clean and all("_Img2_" in p.name for p in clean)
+    # windows centred on spots between flaws never spill into a flawed cell and take its class
+    assert {c: second[c] for c in DEFECT_CLASSES} == {c: first[c] for c in DEFECT_CLASSES} and second["porosity"] > 0
 
 
 def test_options_from_yaml_and_flags(tmp_path):
