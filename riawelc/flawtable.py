@@ -164,6 +164,10 @@ def read_flaw_table(path: Path | str) -> FlawTable:
             length = None
         film.flaws.append(Flaw(int(cell), code, label, length, index + 1))
     for film in films.values():
+        beyond = [f for f in film.flaws if film.max_cells and f.cell > film.max_cells]
+        if beyond:
+            film.unusable = f"row {beyond[0].row}: cell {beyond[0].cell} is past the film's {film.max_cells} cells"
+            issues.append(f"{film.film} {film.unusable}; film left unlabelled")
         if film.no_indication and film.flaws:
             issues.append(f"{film.film}: 'No indication' beside {len(film.flaws)} flaw row(s); the flaws are kept")
             film.no_indication = False

@@ -132,6 +132,8 @@ def test_flaw_table_reads_the_bam_layout(tmp_path):
     assert "'5011*' read as 5011" in issues and "length '?' unknown" in issues
     assert "Max. cells 679 disagrees with 10" in issues  # the trailing row belongs to film 31 (forward fill)
     assert [f.cell for f in table.films["RRT-31R"].flaws] == [2, 5]
+    write_xls(path, [[30, "D31", 3, 2011, 0.8, None, None, None, 20, CELLS], [None, None, 12, 2011, 1.0]])
+    assert "cell 12 is past the film's 10 cells" in read_flaw_table(path).films["RRT-30R"].unusable
 
 
 def test_flaw_table_errors_name_the_problem(tmp_path):
