@@ -22,6 +22,7 @@ from riawelc.dataset import SPLIT_ORDER, Patch, Scan
 from riawelc.images import decode_gray
 
 MANIFEST_COLUMNS = ["path", "md5", "label", "radiograph", "orig_split", "copies", "mask"]
+NEAR_DUPLICATE_MODES = ("report", "remove_pixel", "remove_phash")
 
 
 @dataclass
@@ -117,8 +118,8 @@ def audit_near_duplicates(manifest: pd.DataFrame, phash_distance: int, max_liste
 def deduplicate(scan: Scan, near_duplicates: str = "report", phash_distance: int = 4) -> DedupResult:
     """`near_duplicates`: `report` (audit only), `remove_pixel` or `remove_phash` (drop the later patch of
     each pair: pixel-identical pairs only, or those and perceptual neighbours)."""
-    if near_duplicates not in ("report", "remove_pixel", "remove_phash"):
-        raise ValueError(f"dedup.near_duplicates must be report, remove_pixel or remove_phash, not {near_duplicates!r}")
+    if near_duplicates not in NEAR_DUPLICATE_MODES:
+        raise ValueError(f"dedup.near_duplicates must be one of {', '.join(NEAR_DUPLICATE_MODES)}, not {near_duplicates!r}")
     manifest, conflicts = remove_exact_duplicates(scan)
     audit, pixel_drop, phash_drop = audit_near_duplicates(manifest, phash_distance)
     drop = {"report": set(), "remove_pixel": pixel_drop, "remove_phash": pixel_drop | phash_drop}[near_duplicates]

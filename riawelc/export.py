@@ -135,8 +135,14 @@ def model_card(
     data_dvc: str | Path | None = None,
     cam_scale=None,
     name: str | None = None,
+    training_data: dict | None = None,
+    pseudomask: dict | None = None,
 ) -> dict:
-    """Everything the service needs to use an exported model, read from the ONNX file where possible."""
+    """Everything the service needs to use an exported model, read from the ONNX file where possible.
+
+    training_data: {"name": short name, "synthetic": bool}, so the service can say what the model has seen.
+    pseudomask: the pseudomask stage's params, so the service post-processes CAM masks exactly the same way.
+    """
     if task not in TASKS:
         raise ValueError(f"task must be one of {TASKS}, got {task!r}")
     onnx_path = Path(onnx_path)
@@ -173,8 +179,10 @@ def model_card(
             "opset": next(op.version for op in proto.opset_import if op.domain in ("", "ai.onnx")),
         },
         "training_data_md5": data_md5(data_dvc) if data_dvc is not None else None,
+        "training_data": training_data,
         "metrics": metrics or {},
         "cam_scale": cam_scale,
+        **({"pseudomask": pseudomask} if pseudomask is not None else {}),
         "created_by": {
             "riawelc": riawelc.__version__,
             "tensorflow": tf.__version__,

@@ -1,40 +1,59 @@
 """Stage classify: train the patch classifier on the train split, monitored on val."""
 
+import dataclasses
 import json
 
 from dvclive import Live
 
-from riawelc.models import build_classifier
-from riawelc.training import TrainConfig, strategy_for, train_classifier
-from stages.common import Timer, fail, load_params, load_split, paths, read_manifest, stage_dirs, write_json
+from riawelc.determinism import seed_everything
+from riawelc.models import BACKBONES, build_classifier
+from riawelc.training import DISTRIBUTE_CHOICES, OPTIMIZERS, TrainConfig, strategy_for, train_classifier
+from stages.common import StageTimer, fail, load_params, load_split, paths, read_manifest, stage_dirs, write_json
+from stages.validation import choice, flag, integer, number, text
 
-MODEL_KEYS = ("model", "weights", "dropout")
+SEED = integer(0, 2**32 - 1)
+RULES = {
+    "model": choice(*BACKBONES), "weights": text(), "dropout": number(0, 1, high_open=True),
+    "batch_size": integer(1), "optimizer": choice(*OPTIMIZERS), "learning_rate": number(0, low_open=True),
+    "weight_decay": number(0), "frozen_epochs": integer(0), "finetune_epochs": integer(0),
+    "finetune_from": integer(0), "finetune_learning_rate": number(0, low_open=True), "patience": integer(1),
+    "reduce_lr_patience": integer(1), "reduce_lr_factor": number(0, 1, low_open=True, high_open=True),
+    "min_lr": number(0), "augment": flag(), "seed": SEED, "deterministic": flag(),
+    "distribute": choice(*DISTRIBUTE_CHOICES),
+}
+MODEL_KEYS = ("model", "weights", "dropout", "deterministic")  # everything else is a TrainConfig field
 
 
 def main() -> None:
-    params = load_params("classify")
+    params = load_params("classify", RULES)
     folders = paths()
+    try:
+        config = TrainConfig(**{k: v for k, v in params.items() if k not in MODEL_KEYS},
+                             weights_are_pretrained=params["weights"] != "none",
+                             checkpoint_path=str(folders["outputs"] / "classify" / "model.keras"))
+    except ValueError as error:
+        fail(f"classify params: {error}")
+    class_weights = json.loads((folders["results"] / "split" / "report.json").read_text())["class_weights"]
+    config = dataclasses.replace(config, class_weights=class_weights)
     out, results = stage_dirs("classify")
     manifest = read_manifest(folders["outputs"] / "split" / "manifest.csv")
-    class_weights = json.loads((folders["results"] / "split" / "report.json").read_text())["class_weights"]
     _, x_train, y_train = load_split(manifest, "train")
     _, x_val, y_val = load_split(manifest, "val")
-    train_keys = {k: v for k, v in params.items() if k not in MODEL_KEYS}
-    config = TrainConfig(**train_keys, class_weights=class_weights,
-                         weights_are_pretrained=params["weights"] != "none",
-                         checkpoint_path=str(out / "model.keras"))
+    # Seeded before the model is built: the initial weights are random draws too.
+    seed_everything(params["seed"], params["deterministic"])
     try:
         with strategy_for(config.distribute).scope():
             model = build_classifier(params["model"], params["weights"], params["dropout"])
     except (ValueError, RuntimeError) as error:
         fail(str(error))
-    with Timer() as timer, Live(str(results / "live"), dvcyaml=None, save_dvc_exp=False) as live:
+    with StageTimer(results) as timer, Live(str(results / "live"), dvcyaml=None, save_dvc_exp=False) as live:
         summary = train_classifier(model, (x_train, y_train), (x_val, y_val), config, live)
+        timer.extra["epoch_seconds"] = [round(s, 1) for s in summary["history"]["seconds"]]
     model.save(out / "model.keras")
     write_json(results / "summary.json", {
         "model": params["model"], "best_epoch": summary["best_epoch"], "epochs_run": summary["epochs_run"],
         "best_val_loss": summary["best_val_loss"], "best_val_accuracy": summary["best_val_accuracy"],
-        "train_images": len(x_train), "val_images": len(x_val), "seconds": timer.seconds,
+        "train_images": len(x_train), "val_images": len(x_val),
     })
     print(f"classify: {params['model']} best epoch {summary['best_epoch']}/{summary['epochs_run']}, "
           f"val accuracy {summary['best_val_accuracy']:.3f}, {timer.seconds} s")

@@ -7,21 +7,32 @@ from pathlib import Path
 
 import yaml
 
+from stages.validation import Rule, problems, text
+
 PARAMS_FILE = Path(os.environ.get("RIAWELC_PARAMS", "params.yaml"))
+PATH_RULES = {key: text() for key in ("data", "outputs", "models", "results")}
+TIMING_FILE = "timing.json"
 
 
-def load_params(section: str | None = None) -> dict:
-    params = yaml.safe_load(PARAMS_FILE.read_text())
+def load_params(section: str | None = None, rules: dict[str, Rule] | None = None) -> dict:
+    """The whole params file, or one section of it checked against `rules` (the stage stops with a one-line
+    error naming every bad key before it does any work)."""
+    try:
+        params = yaml.safe_load(PARAMS_FILE.read_text())
+    except (OSError, yaml.YAMLError) as error:
+        fail(f"cannot read {PARAMS_FILE}: {error}".replace("\n", " "))
     if section is None:
         return params
-    if section not in params:
-        raise SystemExit(f"{PARAMS_FILE} has no '{section}' section")
+    if not isinstance(params, dict) or section not in params:
+        fail(f"{PARAMS_FILE} has no '{section}' section")
+    if rules is not None and (found := problems(section, params[section], rules)):
+        fail(f"{PARAMS_FILE}: " + "; ".join(found))
     return params[section]
 
 
 def paths() -> dict[str, Path]:
     """The `paths` section of params.yaml: the one place that names the data and output folders."""
-    return {key: Path(value) for key, value in load_params("paths").items()}
+    return {key: Path(value) for key, value in load_params("paths", PATH_RULES).items()}
 
 
 def stage_dirs(stage: str) -> tuple[Path, Path]:
@@ -67,8 +78,14 @@ def load_split(manifest, split: str | None, mask_column: str | None = None):
     return rows, images, labels, read_masks(rows[mask_column], images.shape[1:3])
 
 
-class Timer:
-    """Seconds spent in a stage, recorded in its results so stage times are tracked like metrics."""
+class StageTimer:
+    """Wall-clock seconds of a stage's work, written on success to results/<stage>/timing.json with any `extra`
+    figures (per-epoch seconds). The file is committed but not a DVC metric: times differ from run to run, and
+    `dvc metrics diff` must show only what code and params change."""
+
+    def __init__(self, results: Path):
+        self.path = Path(results) / TIMING_FILE
+        self.extra: dict = {}
 
     def __enter__(self):
         import time
@@ -76,10 +93,12 @@ class Timer:
         self._start = time.perf_counter()
         return self
 
-    def __exit__(self, *exc):
+    def __exit__(self, exc_type, *exc):
         import time
 
         self.seconds = round(time.perf_counter() - self._start, 1)
+        if exc_type is None:
+            write_json(self.path, {"seconds": self.seconds, **self.extra})
 
 
 def load_cam_predictor(model_path: Path):

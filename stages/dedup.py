@@ -3,12 +3,15 @@
 import pandas as pd
 
 from riawelc.dataset import DatasetError, scan_tree
-from riawelc.dedup import dedup_report, deduplicate
+from riawelc.dedup import NEAR_DUPLICATE_MODES, dedup_report, deduplicate
 from stages.common import fail, load_params, paths, stage_dirs, write_json
+from stages.validation import choice, integer
+
+RULES = {"near_duplicates": choice(*NEAR_DUPLICATE_MODES), "phash_distance": integer(0, 64)}
 
 
 def main() -> None:
-    params = load_params("dedup")
+    params = load_params("dedup", RULES)
     folders = paths()
     try:
         scan = scan_tree(folders["data"])

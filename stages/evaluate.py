@@ -7,21 +7,23 @@ from riawelc.constants import CLASSES
 from riawelc.evaluation import classification_metrics, confusion_rows
 from riawelc.gallery import save_grid, to_rgb
 from riawelc.training import predict_probabilities
-from stages.common import Timer, load_params, load_split, paths, read_manifest, stage_dirs, write_json
+from stages.common import StageTimer, load_params, load_split, paths, read_manifest, stage_dirs, write_json
+from stages.validation import integer
+
+RULES = {"gallery_size": integer(0)}
 
 
 def main() -> None:
-    params = load_params("evaluate")
+    params = load_params("evaluate", RULES)
     folders = paths()
     out, results = stage_dirs("evaluate")
-    with Timer() as timer:
+    with StageTimer(results):
         model = keras.models.load_model(folders["outputs"] / "classify" / "model.keras")
         rows, images, labels = load_split(read_manifest(folders["outputs"] / "split" / "manifest.csv"), "test")
         probabilities = predict_probabilities(model, images)
         predicted = probabilities.argmax(axis=1)
         metrics = classification_metrics(labels, predicted)
     metrics["test_images"] = len(labels)
-    metrics["seconds"] = timer.seconds
     write_json(results / "metrics.json", metrics)
     write_json(results / "confusion.json", confusion_rows(labels, predicted))
     rows.assign(predicted=[CLASSES[p] for p in predicted], confidence=probabilities.max(axis=1).round(4)) \

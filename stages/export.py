@@ -7,13 +7,20 @@ import keras
 from riawelc.export import export_onnx, parity, write_card
 from riawelc.images import to_unet_size
 from riawelc.models import cam_model
-from stages.common import Timer, fail, load_params, load_split, paths, read_manifest, write_json
+from stages.common import StageTimer, fail, load_params, load_split, paths, read_manifest, write_json
+from stages.pseudomask import RULES as PSEUDOMASK_RULES
+from stages.validation import flag, integer, number, text
+
+RULES = {"opset": integer(13, 18), "parity_images": integer(1), "tolerance": number(0, low_open=True),
+         "training_data": text(), "data_synthetic": flag()}
 
 CLASSIFIER, UNET = "classifier", "unet"
 
 
 def main() -> None:
-    params = load_params("export")
+    params = load_params("export", RULES)
+    # The service post-processes CAM masks exactly as the pseudomask stage did: the card carries its params.
+    pseudomask = load_params("pseudomask", PSEUDOMASK_RULES)
     folders = paths()
     models, results = folders["models"], folders["results"] / "export"
     manifest = read_manifest(folders["outputs"] / "split" / "manifest.csv")
@@ -25,21 +32,23 @@ def main() -> None:
     segmentation = json.loads((folders["results"] / "segeval" / "metrics.json").read_text())
     cam_scale = json.loads((folders["results"] / "gradcam" / "summary.json").read_text())["cam_scale"]
 
-    with Timer() as timer:
+    with StageTimer(results):
         classifier_onnx = export_onnx(classifier, models / f"{CLASSIFIER}.onnx", params["opset"])
         unet_onnx = export_onnx(unet, models / f"{UNET}.onnx", params["opset"])
     report = {
         CLASSIFIER: parity(classifier, classifier_onnx, images.astype("float32")),
         UNET: parity(unet, unet_onnx, to_unet_size(images.astype("float32"), is_mask=False)),
-        "seconds": timer.seconds,
     }
     report["probabilities_within_tolerance"] = report[CLASSIFIER]["max_abs_diff"]["probabilities"] <= params["tolerance"]
     write_json(results / "parity.json", report)
 
+    training_data = {"name": params["training_data"], "synthetic": params["data_synthetic"]}
     headline = segmentation.get("against_true_masks", segmentation["against_pseudo_masks"])["mean_defect"]
     write_card(models / f"{CLASSIFIER}.json", classifier_onnx, task="classification", data_dvc="data.dvc",
-               cam_scale=cam_scale, metrics={k: evaluation[k] for k in ("accuracy", "macro_f1")})
+               cam_scale=cam_scale, pseudomask=pseudomask, training_data=training_data,
+               metrics={k: evaluation[k] for k in ("accuracy", "macro_f1")})
     write_card(models / f"{UNET}.json", unet_onnx, task="segmentation", data_dvc="data.dvc",
+               training_data=training_data,
                metrics={"mean_defect_dice": headline["dice"], "mean_defect_iou": headline["iou"],
                         "threshold": segmentation["threshold"]})
     if not report["probabilities_within_tolerance"] or not report[CLASSIFIER]["classes_identical"]:

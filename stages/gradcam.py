@@ -9,14 +9,19 @@ import numpy as np
 from riawelc.cam import class_heatmaps, fit_cam_scale, select_class_maps
 from riawelc.constants import CLASSES, CLASS_INDEX, NO_DEFECT
 from riawelc.gallery import overlay, save_grid
-from stages.common import Timer, fail, load_cam_predictor, load_params, load_split, paths, read_manifest, stage_dirs, write_json
+from stages.common import (StageTimer, fail, load_cam_predictor, load_params, load_split, paths, read_manifest,
+                           stage_dirs, write_json)
+from stages.validation import flag, integer, number
+
+RULES = {"scale_percentile": number(0, 100, low_open=True), "weight_by_probability": flag(),
+         "gallery_per_class": integer(1)}
 
 
 def main() -> None:
-    params = load_params("gradcam")
+    params = load_params("gradcam", RULES)
     folders = paths()
     out, results = stage_dirs("gradcam")
-    with Timer() as timer:
+    with StageTimer(results) as timer:
         model = load_cam_predictor(folders["outputs"] / "classify" / "model.keras")
         manifest = read_manifest(folders["outputs"] / "split" / "manifest.csv")
         rows, images, labels = load_split(manifest, None)
@@ -31,7 +36,7 @@ def main() -> None:
     np.savez_compressed(out / "cams.npz", paths=rows["path"].to_numpy(), true_maps=true_maps.astype(np.float32),
                         probabilities=probabilities.astype(np.float32), scale=scale)
     write_json(results / "summary.json", {"cam_scale": scale, "feature_map": list(cams.shape[1:3]),
-                                          "patches": len(rows), "seconds": timer.seconds})
+                                          "patches": len(rows)})
     _galleries(results, rows, images, labels, cams, probabilities, scale, params)
     print(f"gradcam: {len(rows)} maps at {cams.shape[1]}x{cams.shape[2]}, scale {scale:.4g}, {timer.seconds} s")
 

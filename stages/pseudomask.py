@@ -9,13 +9,20 @@ import numpy as np
 
 from riawelc.cam import scale_maps, upsample
 from riawelc.images import read_patch, write_png
-from riawelc.pseudomask import PseudoMaskConfig, make_pseudomask, mask_report
+from riawelc.pseudomask import REFINE_MODES, PseudoMaskConfig, make_pseudomask, mask_report
 from riawelc.segmetrics import per_class_scores
-from stages.common import Timer, fail, load_params, paths, read_masks, read_manifest, stage_dirs, write_json
+from stages.common import StageTimer, fail, load_params, paths, read_masks, read_manifest, stage_dirs, write_json
+from stages.validation import choice, flag, integer, number, odd_integer
+
+RULES = {
+    "threshold": number(0, 1), "open_radius": integer(0), "close_radius": integer(0), "fill_holes": flag(),
+    "min_area": integer(0), "refine": choice(*REFINE_MODES), "dark_window": odd_integer(3), "dark_k": number(0),
+    "dark_min_delta": number(0), "dark_dilate": integer(0), "dark_fallback": flag(),
+}
 
 
 def main() -> None:
-    params = load_params("pseudomask")
+    params = load_params("pseudomask", RULES)
     folders = paths()
     out, results = stage_dirs("pseudomask")
     try:
@@ -27,7 +34,7 @@ def main() -> None:
     maps = dict(zip(cams["paths"], cams["true_maps"]))
     scale = float(cams["scale"])
     masks_dir = out / "masks"
-    with Timer() as timer:
+    with StageTimer(results) as timer:
         masks, mask_paths = [], []
         for row in manifest.itertuples():
             image = read_patch(row.path)
@@ -39,7 +46,7 @@ def main() -> None:
             mask_paths.append(str(path))
     masks = np.stack(masks)
     manifest.assign(pseudomask=mask_paths).to_csv(out / "manifest.csv", index=False)
-    report = {"per_class": mask_report(masks, manifest["label"].to_numpy()), "seconds": timer.seconds}
+    report = {"per_class": mask_report(masks, manifest["label"].to_numpy())}
     has_truth = (manifest["mask"] != "") | (manifest["label"] == "no_defect")
     if (manifest["mask"] != "").any():
         truths = read_masks(manifest["mask"][has_truth], masks.shape[1:])

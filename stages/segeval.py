@@ -13,11 +13,15 @@ from riawelc.constants import CLASSES, NO_DEFECT
 from riawelc.gallery import GREEN, RED, best_median_worst, outline, save_grid
 from riawelc.inspect import inspect_patches
 from riawelc.segmetrics import dice, false_positive_rate, iou, per_class_scores
-from stages.common import Timer, load_cam_predictor, load_params, load_split, read_masks, paths, read_manifest, stage_dirs, write_json
+from stages.common import (StageTimer, load_cam_predictor, load_params, load_split, paths, read_manifest, read_masks,
+                           stage_dirs, write_json)
+from stages.validation import integer, number
+
+RULES = {"threshold": number(0, 1, low_open=True, high_open=True), "fp_min_area": integer(1), "iou_bins": integer(1)}
 
 
 def main() -> None:
-    params = load_params("segeval")
+    params = load_params("segeval", RULES)
     folders = paths()
     out, results = stage_dirs("segeval")
     manifest = read_manifest(folders["outputs"] / "pseudomask" / "manifest.csv")
@@ -26,12 +30,12 @@ def main() -> None:
     classifier = load_cam_predictor(folders["outputs"] / "classify" / "model.keras")
     unet = keras.models.load_model(folders["outputs"] / "unet" / "model.keras", compile=False)
     scale = json.loads((folders["results"] / "gradcam" / "summary.json").read_text())["cam_scale"]
-    with Timer() as timer:
+    with StageTimer(results):
         inspection = inspect_patches(
             images, lambda x: classifier.predict(x, verbose=0), lambda x: unet.predict(x, verbose=0),
             scale, params["threshold"])
     predicted = inspection.masks
-    metrics = {"threshold": params["threshold"], "test_images": len(rows), "seconds": timer.seconds,
+    metrics = {"threshold": params["threshold"], "test_images": len(rows),
                "against_pseudo_masks": per_class_scores(predicted, pseudo, labels),
                "false_positive_rate_no_defect": false_positive_rate(predicted, labels, params["fp_min_area"])}
     scores = rows[["path", "label"]].assign(

@@ -103,6 +103,28 @@ def read_json_dvc(path):
     return yaml.safe_load(path.read_text())["outs"][0]["md5"]
 
 
+WALL_CLOCK_WORDS = ("second", "time", "duration", "elapsed", "date")
+
+
+def keys_of(tree) -> set[str]:
+    if isinstance(tree, dict):
+        return set(tree) | {k for value in tree.values() for k in keys_of(value)}
+    if isinstance(tree, list):
+        return {k for value in tree for k in keys_of(value)}
+    return set()
+
+
+def test_metrics_have_no_wall_clock_keys_and_timings_are_kept_beside_them(pipeline_run):
+    repo, env = pipeline_run["repo"], pipeline_run["env"]
+    shown = json.loads(run(["dvc", "metrics", "show", "--json"], repo, env).stdout)
+    keys = keys_of(shown)
+    assert "accuracy" in keys and "cam_scale" in keys  # the metrics were read
+    assert not [k for k in keys if any(word in k.lower() for word in WALL_CLOCK_WORDS)], sorted(keys)
+    for stage in ("classify", "evaluate", "gradcam", "pseudomask", "unet", "segeval", "export"):
+        assert read_json(repo / "results" / stage / "timing.json")["seconds"] >= 0
+    assert len(read_json(repo / "results" / "classify" / "timing.json")["epoch_seconds"]) == 1
+
+
 def test_second_repro_does_nothing(pipeline_run):
     result = run(["dvc", "repro"], pipeline_run["repo"], pipeline_run["env"])
     assert "Running stage" not in result.stdout
