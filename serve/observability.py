@@ -39,8 +39,6 @@ def configure_access_log(level: str) -> None:
         access_log.addHandler(handler)
         access_log.propagate = False
     access_log.setLevel(level)
-    # This log replaces uvicorn's plain-text access lines (which would say the same thing twice).
-    logging.getLogger("uvicorn.access").disabled = True
 
 
 @dataclass
