@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from litestar.exceptions import HTTPException
 from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, disable_created_metrics
 
-REQUEST_ID_HEADER = "x-request-id"
+REQUEST_ID_HEADER = b"x-request-id"  # ASGI header names are lower-case bytes
 # Accept a caller's id only if it is short and harmless in logs and headers; otherwise make one.
 _VALID_REQUEST_ID = re.compile(r"^[A-Za-z0-9._:-]{1,128}$")
 LATENCY_BUCKETS = (0.001, 0.0025, 0.005, 0.0075, 0.01, 0.015, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0)
@@ -82,13 +82,15 @@ def request_id_of(scope) -> str:
     """The request's id: set once per request (the caller's X-Request-ID if valid, else a new one)."""
     state = scope.setdefault("state", {})
     if "request_id" not in state:
-        given = next((v.decode("latin-1") for k, v in scope.get("headers", []) if k == b"x-request-id"), "")
+        given = next((v.decode("latin-1") for k, v in scope.get("headers", []) if k == REQUEST_ID_HEADER), "")
         state["request_id"] = given if _VALID_REQUEST_ID.match(given) else uuid.uuid4().hex
     return state["request_id"]
 
 
 def observability_middleware(metrics: Metrics):
-    """ASGI middleware factory: request id header, in-flight gauge, per-route counters and latency, access log."""
+    """ASGI middleware factory: in-flight gauge, per-route counters and latency, one JSON access-log line per
+    request. (The X-Request-ID response header is set by the app's before_send hook, which also sees the responses
+    of unmatched routes.)"""
 
     def middleware(app):
         async def observe(scope, receive, send):
@@ -97,22 +99,19 @@ def observability_middleware(metrics: Metrics):
                 return
             request_id = request_id_of(scope)
             route = scope.get("path_template") or "unmatched"
-            status = {"code": 500}
+            status = {"code": 500}  # if the app raises without answering, uvicorn sends a 500
             start = time.perf_counter()
 
-            async def send_with_id(message):
+            async def send_recording_status(message):
                 if message["type"] == "http.response.start":
                     status["code"] = message["status"]
-                    headers = [(k, v) for k, v in message.get("headers", []) if k.lower() != b"x-request-id"]
-                    message = {**message, "headers": [*headers, (b"x-request-id", request_id.encode())]}
                 await send(message)
 
             metrics.in_flight.inc()
             try:
-                await app(scope, receive, send_with_id)
-            except HTTPException as error:  # raised by an inner middleware (rate limit): answered outside
+                await app(scope, receive, send_recording_status)
+            except HTTPException as error:  # raised by an inner middleware (rate limit): answered further out
                 status["code"] = error.status_code
-                error.headers = {**(error.headers or {}), "X-Request-ID": request_id}
                 raise
             finally:
                 metrics.in_flight.dec()
