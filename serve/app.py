@@ -160,54 +160,50 @@ async def ready(request: Request) -> Ready:
                  models={name: card["onnx"]["sha256"] for name, card in models.cards.items()})
 
 
-@post("/predict", **INFERENCE,
-      summary="Class, probabilities and the activation-map overlay (JSON with base64 PNG, or the PNG itself "
-              "with Accept: image/png)")
-async def predict(request: Request, data: Upload,
-                  cam_class: Annotated[ClassName | None, Parameter(query="cam_class", description=CAM_CLASS_DOC)] = None,
-                  ) -> Response[PredictResult]:
+async def _one_file(request: Request, data: FileUpload, endpoint: str, build: Callable) -> tuple[Models, Any]:
+    """Decode the upload and run `build(models, patch, filename, timer)` in the pool; 503 without models."""
     service = service_of(request)
     models = service.require_models()
     content, filename = await data.file.read(), data.file.filename
-    wants_png = request.accept.best_match(["application/json", "image/png"], "application/json") == "image/png"
-    name = cam_class.value if cam_class else None
 
     def job():
-        return results.predict(models, service.decode(content, filename), filename, name, service.timer("predict"))
+        return build(models, service.decode(content, filename), filename, service.timer(endpoint))
 
-    body, png = await service.run(job)
+    return models, await service.run(job)
+
+
+CamClass = Annotated[ClassName | None, Parameter(query="cam_class", description=CAM_CLASS_DOC)]
+
+
+@post("/predict", **INFERENCE,
+      summary="Class, probabilities and the activation-map overlay (JSON with base64 PNG, or the PNG itself "
+              "with Accept: image/png)")
+async def predict(request: Request, data: Upload, cam_class: CamClass = None) -> Response[PredictResult]:
+    name = cam_class.value if cam_class else None
+    models, (body, png) = await _one_file(
+        request, data, "predict", lambda m, patch, filename, timer: results.predict(m, patch, filename, name, timer))
+    wants_png = request.accept.best_match(["application/json", "image/png"], "application/json") == "image/png"
     return _versioned(models, png, "image/png") if wants_png else _versioned(models, body)
 
 
 @post("/segment", **INFERENCE,
       summary="CAM mask, post-processed exactly as the pipeline's pseudomask stage")
-async def segment(request: Request, data: Upload,
-                  cam_class: Annotated[ClassName | None, Parameter(query="cam_class", description=CAM_CLASS_DOC)] = None,
-                  ) -> Response[SegmentResult]:
-    service = service_of(request)
-    models = service.require_models()
-    content, filename = await data.file.read(), data.file.filename
+async def segment(request: Request, data: Upload, cam_class: CamClass = None) -> Response[SegmentResult]:
     name = cam_class.value if cam_class else None
-
-    def job():
-        return results.segment_cam(models, service.decode(content, filename), filename, name,
-                                   service.timer("segment"))
-
-    return _versioned(models, await service.run(job))
+    models, body = await _one_file(
+        request, data, "segment",
+        lambda m, patch, filename, timer: results.segment_cam(m, patch, filename, name, timer))
+    return _versioned(models, body)
 
 
 @post("/segment/unet", **INFERENCE,
       summary="U-Net mask and the classifier's verdict on the same patch (gated by RIAWELC_GATE_NO_DEFECT)")
 async def segment_unet(request: Request, data: Upload) -> Response[UnetSegmentResult]:
-    service = service_of(request)
-    models = service.require_models()
-    content, filename = await data.file.read(), data.file.filename
-
-    def job():
-        return results.segment_unet(models, service.decode(content, filename), filename,
-                                    service.settings.gate_no_defect, service.timer("segment_unet"))
-
-    return _versioned(models, await service.run(job))
+    gate = service_of(request).settings.gate_no_defect
+    models, body = await _one_file(
+        request, data, "segment_unet",
+        lambda m, patch, filename, timer: results.segment_unet(m, patch, filename, gate, timer))
+    return _versioned(models, body)
 
 
 @post("/predict/batch", **INFERENCE,
