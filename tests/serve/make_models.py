@@ -38,6 +38,14 @@ def _cam_scale(onnx_path: Path, seed: int) -> float:
         return 1.0
 
 
+def _pseudomask_params() -> dict | None:
+    """The pseudomask section of the repository's params.yaml, as the export stage puts it in the card."""
+    import yaml
+
+    params = REPO / "params.yaml"
+    return yaml.safe_load(params.read_text()).get("pseudomask") if params.is_file() else None
+
+
 def make_models(out_dir: str | Path, classifier: str = "smallcnn", seed: int = 0) -> Path:
     """Export an untrained `classifier` (smallcnn or efficientnetb0) and a matching U-Net to `out_dir`."""
     if classifier not in CLASSIFIERS:
@@ -56,10 +64,13 @@ def make_models(out_dir: str | Path, classifier: str = "smallcnn", seed: int = 0
     classifier_onnx = export_onnx(cam_model(build_classifier(classifier, weights="none")), out_dir / "classifier.onnx")
     unet_onnx = export_onnx(build_unet(UNET_ENCODER[classifier], weights="none", input_size=UNET_SIZE),
                             out_dir / "unet.onnx")
-    # Same card fields as stages/export.py; the metrics are null because these models never saw data.
+    # Same card fields as stages/export.py. The metrics are null because these models never saw data; no real
+    # data either, so the cards call it synthetic (the service then shows its demonstration notice).
+    training_data = {"name": "none: untrained test model", "synthetic": True}
     write_card(out_dir / "classifier.json", classifier_onnx, task="classification", data_dvc=data_dvc,
-               cam_scale=_cam_scale(classifier_onnx, seed), metrics={"accuracy": None, "macro_f1": None})
-    write_card(out_dir / "unet.json", unet_onnx, task="segmentation", data_dvc=data_dvc,
+               cam_scale=_cam_scale(classifier_onnx, seed), pseudomask=_pseudomask_params(),
+               training_data=training_data, metrics={"accuracy": None, "macro_f1": None})
+    write_card(out_dir / "unet.json", unet_onnx, task="segmentation", data_dvc=data_dvc, training_data=training_data,
                metrics={"mean_defect_dice": None, "mean_defect_iou": None, "threshold": 0.5})
     return out_dir
 

@@ -119,7 +119,7 @@ def test_predict_matches_the_library_on_the_same_onnx_files(client, sessions):
     assert_problem(client.post("/predict?cam_class=weld", files=upload(encode(image))), 400, "cam_class")
 
 
-def test_segment_is_the_pseudomask_stage_on_the_predicted_class(client, sessions):
+def test_segment_is_the_pseudomask_stage_on_the_predicted_class(client, sessions, model_dir):
     classify, _, cam_scale = sessions
     image = patch_image("porosity", 11)
     response = client.post("/segment", files=upload(encode(image)))
@@ -128,7 +128,8 @@ def test_segment_is_the_pseudomask_stage_on_the_predicted_class(client, sessions
     probabilities, cams = classify(image[None, ..., None].astype(np.float32))
     predicted = int(probabilities[0].argmax())
     assert body["class"] == body["mask_class"] == CLASSES[predicted]
-    config = PseudoMaskConfig()  # the fixture cards have no pseudomask field: the library's defaults
+    card = json.loads((model_dir / "classifier.json").read_text())
+    config = PseudoMaskConfig(**card["pseudomask"]) if card.get("pseudomask") else PseudoMaskConfig()
     assert body["postprocessing"] == dataclasses.asdict(config)
     heat = class_heatmaps(cams, np.array([predicted]), cam_scale)[0]
     expected = make_pseudomask(image, heat, CLASSES[predicted], config)
@@ -289,7 +290,7 @@ def test_corrupt_models_are_reported(start, model_dir, tmp_path):
     assert_problem(start(model_dir=broken).get("/ready"), 503, "ONNX Runtime cannot load")
 
 
-def test_pseudomask_parameters_come_from_the_card(start, model_dir, tmp_path):
+def test_pseudomask_parameters_and_training_data_come_from_the_card(start, model_dir, tmp_path):
     with_params = tmp_path / "with-params"
     shutil.copytree(model_dir, with_params)
     card = json.loads((with_params / "classifier.json").read_text())
@@ -306,6 +307,25 @@ def test_pseudomask_parameters_come_from_the_card(start, model_dir, tmp_path):
     assert info["training_data"] == {"md5": card["training_data_md5"], "name": "embedded-synthetic-sample",
                                      "synthetic": True}
     assert "synthetic sample" in info["synthetic_notice"]
+
+    # An older card without either field: the library's defaults, and a notice that does not claim to know.
+    del card["pseudomask"], card["training_data"]
+    older = tmp_path / "older"
+    shutil.copytree(model_dir, older)
+    (older / "classifier.json").write_text(json.dumps(card))
+    client = start(model_dir=older)
+    body = client.post("/segment", files=upload(encode(patch_image("crack", 4)))).json()
+    assert body["postprocessing"] == dataclasses.asdict(PseudoMaskConfig())
+    assert "defaults" in body["postprocessing_source"]
+    info = client.get("/model/info").json()
+    assert info["training_data"]["synthetic"] is None and "do not say" in info["synthetic_notice"]
+
+    # A card that says the data was real: no demonstration notice.
+    card["training_data"] = {"name": "RIAWELC", "synthetic": False}
+    real = tmp_path / "real"
+    shutil.copytree(model_dir, real)
+    (real / "classifier.json").write_text(json.dumps(card))
+    assert start(model_dir=real).get("/model/info").json()["synthetic_notice"] is None
 
 
 def test_gate_empties_the_unet_mask_when_no_defect_is_confident(start):
