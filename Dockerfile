@@ -32,4 +32,5 @@ EXPOSE 8000
 # slim has no curl: ask /health with the standard library.
 HEALTHCHECK --interval=30s --timeout=5s --start-period=30s --retries=3 \
     CMD ["python", "-c", "import sys, urllib.request; sys.exit(urllib.request.urlopen('http://127.0.0.1:8000/health', timeout=4).status != 200)"]
-CMD ["uvicorn", "--factory", "serve.app:create_app", "--host", "0.0.0.0", "--port", "8000"]
+# --no-access-log: the service writes its own JSON access log; uvicorn's plain-text copy would double it.
+CMD ["uvicorn", "--factory", "serve.app:create_app", "--host", "0.0.0.0", "--port", "8000", "--no-access-log"]

@@ -148,7 +148,7 @@ def running_server(model_dir: Path | str, env: dict[str, str] | None = None, sta
     """
     port = free_port()
     command = [sys.executable, "-m", "uvicorn", "--factory", "serve.app:create_app",
-               "--host", "127.0.0.1", "--port", str(port)]
+               "--host", "127.0.0.1", "--port", str(port), "--no-access-log"]  # as the README starts it
     server_env = {**os.environ, "RIAWELC_MODEL_DIR": str(model_dir), **(env or {})}
     with tempfile.NamedTemporaryFile("wb", prefix="riawelc-server-", suffix=".log", delete=False) as log:
         # A file, not a pipe: a pipe nobody reads fills up and blocks the server's logging.
