@@ -64,7 +64,8 @@ def test_image_runs_the_service_only_as_a_non_root_user():
 
     command = next(args for keyword, args in steps if keyword == "CMD")
     assert command.startswith("[")  # exec form: uvicorn gets the signals
-    for part in ('"--factory"', '"serve.app:create_app"', '"--host", "0.0.0.0"', '"--port", "8000"', '"--no-access-log"'):
+    expected = ('"--factory"', '"serve.app:create_app"', '"--host", "0.0.0.0"', '"--port", "8000"', '"--no-access-log"')
+    for part in expected:
         assert part in command
     assert any(keyword == "COPY" and args.split()[-2:] == ["models", "/app/models"] for keyword, args in steps)
 
