@@ -1,0 +1,90 @@
+"""int8 copies of the exported models, calibrated on training patches, compared with fp32.
+
+    python scripts/quantize_models.py --models models --manifest outputs/split/manifest.csv --out outputs/int8
+
+Writes <out>/classifier.int8.onnx and <out>/unet.int8.onnx (static QDQ quantisation, QUInt8 activations, QInt8
+weights; riawelc.quantize), copies the two cards beside them with an "int8" field (file, sha256, calibration), so
+`FilmModels.load(out, "int8")` and `python -m riawelc.filminspect --models <out> --variant int8` use them, and
+prints and writes <out>/int8_report.json: patch throughput fp32 vs int8 (batch 32), test accuracy and agreement of
+the classifier, test Dice of the U-Net against the true masks (where the data has them) and against fp32.
+The calibration patches are drawn (seeded) from the manifest's train split; the comparison uses its test split.
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import hashlib
+import json
+import sys
+from pathlib import Path
+
+import numpy as np
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from riawelc.constants import CLASS_INDEX  # noqa: E402
+from riawelc.images import read_mask, read_patches  # noqa: E402
+from riawelc.quantize import compare_classifiers, compare_segmenters, quantize_model, throughput  # noqa: E402
+
+
+def sha256_of(path: Path) -> str:  # riawelc.export has one, but importing it starts TensorFlow
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+def read_split(manifest: Path, split: str) -> list[dict]:
+    with open(manifest, newline="") as file:
+        return [row for row in csv.DictReader(file) if row["split"] == split]
+
+
+def main(argv: list[str] | None = None) -> int:
+    p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument("--models", type=Path, default=Path("models"))
+    p.add_argument("--manifest", type=Path, default=Path("outputs/split/manifest.csv"))
+    p.add_argument("--out", type=Path, default=Path("outputs/int8"))
+    p.add_argument("--calibration", type=int, default=128, help="training patches for calibration")
+    p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--threads", type=int, default=None, help="ONNX Runtime threads for the speed figures")
+    args = p.parse_args(argv)
+    for path in (args.models / "classifier.onnx", args.models / "unet.onnx", args.manifest):
+        if not path.is_file():
+            print(f"error: {path} does not exist", file=sys.stderr)
+            return 2
+
+    train, test = read_split(args.manifest, "train"), read_split(args.manifest, "test")
+    rng = np.random.default_rng(args.seed)
+    chosen = [train[i] for i in sorted(rng.choice(len(train), min(args.calibration, len(train)), replace=False))]
+    calibration = read_patches([row["path"] for row in chosen])
+    test_patches = read_patches([row["path"] for row in test])
+    labels = np.array([CLASS_INDEX[row["label"]] for row in test])
+    masked = [i for i, row in enumerate(test) if row.get("mask")]
+
+    args.out.mkdir(parents=True, exist_ok=True)
+    report = {"calibration": {"patches": len(chosen), "split": "train", "seed": args.seed},
+              "scheme": "static QDQ, QUInt8 activations, QInt8 weights, MinMax, per-tensor"}
+    for name in ("classifier", "unet"):
+        fp32, int8 = args.models / f"{name}.onnx", args.out / f"{name}.int8.onnx"
+        quantize_model(fp32, int8, calibration)
+        speed32 = throughput(fp32, test_patches[:96], threads=args.threads)
+        speed8 = throughput(int8, test_patches[:96], threads=args.threads)
+        entry = {"fp32_patches_per_s": round(speed32, 1), "int8_patches_per_s": round(speed8, 1),
+                 "speedup": round(speed8 / speed32, 2), "fp32_bytes": fp32.stat().st_size,
+                 "int8_bytes": int8.stat().st_size}
+        if name == "classifier":
+            entry.update(compare_classifiers(fp32, int8, test_patches, labels))
+        else:
+            masks = np.stack([read_mask(test[i]["mask"]) for i in masked]) if masked else np.zeros((0, 227, 227))
+            entry.update(compare_segmenters(fp32, int8, test_patches[masked], masks) if masked else {})
+        report[name] = entry
+        card = json.loads((args.models / f"{name}.json").read_text())
+        card["int8"] = {"file": int8.name, "sha256": sha256_of(int8), "size_bytes": int8.stat().st_size,
+                        "fp32_sha256": card.get("onnx", {}).get("sha256"), "calibration": report["calibration"]}
+        (args.out / f"{name}.json").write_text(json.dumps(card, indent=2) + "\n")
+        print(f"{name}: {json.dumps(entry)}", flush=True)
+    (args.out / "int8_report.json").write_text(json.dumps(report, indent=1) + "\n")
+    print(f"int8 models, cards and int8_report.json in {args.out}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
