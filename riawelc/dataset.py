@@ -17,6 +17,7 @@ from pathlib import Path
 
 from riawelc.constants import CLASSES, MASKS_DIRNAME, ORIGINAL_SPLITS, RIAWELC_FOLDERS, SPLITS
 from riawelc.images import IMAGE_SUFFIXES, BadImage, decode_patch
+from riawelc.quiet import native_stderr_silenced
 
 CLASS_FOLDERS = {**RIAWELC_FOLDERS, **{name: name for name in CLASSES}}
 SPLIT_FOLDERS = ORIGINAL_SPLITS + SPLITS
@@ -142,7 +143,8 @@ def scan_tree(root: Path | str, check_images: bool = True) -> Scan:
             data = path.read_bytes()
             if check_images:
                 try:
-                    decode_patch(data, path.name)
+                    with native_stderr_silenced():  # a corrupt file is a Reject, not a libpng error line
+                        decode_patch(data, path.name)
                 except BadImage as error:
                     rejects.append(Reject(path, str(error)))
                     continue

@@ -1,6 +1,8 @@
-"""What the classifier's and the U-Net's epoch loops share: plateau handling and dvclive logging."""
+"""What the classifier's and the U-Net's epoch loops share: plateau handling, dvclive logging, progress lines."""
 
+import json
 import math
+import zipfile
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -46,11 +48,46 @@ def log_epoch(live, row: dict, keys: tuple[str, ...]) -> None:
     live.next_step()
 
 
+def progress_line(task: str, row: dict, total_epochs: int, keys: tuple[str, ...], epoch_seconds: list[float]) -> str:
+    """One line per epoch for a person watching `dvc repro`: where it is, the numbers, and when it will end (if it
+    runs all `total_epochs`; early stopping may end it sooner)."""
+    phase = f" {row['phase']}" if "phase" in row else ""
+    numbers = ", ".join(f"{key.replace('_', ' ')} {row[key]:.4f}" for key in keys)
+    remaining = (total_epochs - row["epoch"]) * sum(epoch_seconds) / len(epoch_seconds)
+    minutes, seconds = divmod(round(remaining), 60)
+    return (f"{task}{phase} epoch {row['epoch']}/{total_epochs}: {numbers}; {epoch_seconds[-1]:.1f} s, "
+            f"ETA {minutes} min {seconds:02d} s")
+
+
+def print_progress(*args) -> None:
+    # Flushed, so it shows at once in piped logs and in `dvc repro` output.
+    print(progress_line(*args), flush=True)
+
+
 def save_checkpoint(model: keras.Model, path: str | Path) -> None:
-    """The whole model (.keras) or only its weights (.weights.h5), by the file name."""
+    """The whole model (.keras) or only its weights (.weights.h5), by the file name. The same weights give the
+    same bytes, so a rerun leaves the DVC hashes in dvc.lock as they were."""
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     if path.name.endswith(".weights.h5"):
         model.save_weights(path)
     else:
         model.save(path)
+        _drop_save_times(path)
+
+
+FIXED_ZIP_TIME = (1980, 1, 1, 0, 0, 0)  # the earliest time a zip entry can carry
+
+
+def _drop_save_times(path: Path) -> None:
+    """A .keras file is a zip whose metadata.json says when it was saved and whose weights entry has the save
+    time as its date: replace both with fixed values (Keras reads neither when loading)."""
+    with zipfile.ZipFile(path) as source:
+        entries = [(info.filename, source.read(info)) for info in source.infolist()]
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as target:
+        for name, data in entries:
+            if name == "metadata.json":
+                metadata = json.loads(data)
+                metadata["date_saved"] = "not recorded (reproducible save)"
+                data = json.dumps(metadata).encode()
+            target.writestr(zipfile.ZipInfo(name, FIXED_ZIP_TIME), data, zipfile.ZIP_DEFLATED)

@@ -52,27 +52,39 @@ def per_class_scores(
     preds: np.ndarray, trues: np.ndarray, labels, threshold: float = 0.5
 ) -> dict[str, dict[str, float]]:
     """Mean IoU and Dice per class present, plus "mean_defect": the mean of the per-class means over the defect
-    classes present (each defect class weighs the same, however many patches it has).
+    classes scored (each defect class weighs the same, however many patches it has).
 
-    Returns {class: {"iou", "dice", "count"}, ..., "mean_defect": {"iou", "dice"}}.
+    A defect patch whose reference mask is empty says nothing about localisation (the CAM found nothing there),
+    and an empty prediction would "agree" with it perfectly: defect classes are scored only over patches with a
+    non-empty reference, and how many were left out is reported. `no_defect` patches are all scored (an empty
+    prediction there is the right answer; see also false_positive_rate).
+
+    Returns {class: {"iou", "dice", "count", "scored", "empty_reference", "empty_reference_share"}, ...,
+    "mean_defect": {"iou", "dice"}}; iou/dice are None for a class with nothing to score.
     """
     preds, labels = _check_batch(preds, labels)
     trues = np.asarray(trues)
     if trues.shape != preds.shape:
         raise ValueError(f"preds shape {preds.shape} differs from trues shape {trues.shape}")
+    empty_reference = ~(trues > threshold).any(axis=(1, 2))
     scores: dict[str, dict[str, float]] = {}
     for name in CLASSES:
-        chosen = np.flatnonzero(labels == name)
-        if chosen.size == 0:
+        members = labels == name
+        if not members.any():
             continue
+        left_out = members & empty_reference if name != NO_DEFECT else np.zeros_like(members)
+        chosen = np.flatnonzero(members & ~left_out)
         scores[name] = {
-            "iou": float(np.mean([iou(preds[i], trues[i], threshold) for i in chosen])),
-            "dice": float(np.mean([dice(preds[i], trues[i], threshold) for i in chosen])),
-            "count": int(chosen.size),
+            "iou": float(np.mean([iou(preds[i], trues[i], threshold) for i in chosen])) if chosen.size else None,
+            "dice": float(np.mean([dice(preds[i], trues[i], threshold) for i in chosen])) if chosen.size else None,
+            "count": int(members.sum()),
+            "scored": int(chosen.size),
+            "empty_reference": int(left_out.sum()),
+            "empty_reference_share": float(left_out.sum() / members.sum()),
         }
-    present = [name for name in DEFECT_CLASSES if name in scores]
+    scored = [name for name in DEFECT_CLASSES if name in scores and scores[name]["scored"]]
     scores["mean_defect"] = {
-        metric: float(np.mean([scores[name][metric] for name in present])) if present else float("nan")
+        metric: float(np.mean([scores[name][metric] for name in scored])) if scored else None
         for metric in ("iou", "dice")
     }
     return scores

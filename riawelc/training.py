@@ -39,7 +39,7 @@ import tensorflow as tf
 from riawelc.augment import augment_dataset
 from riawelc.batchnorm import batchnorm_layers, recalibrate_batchnorm
 from riawelc.constants import CLASSES
-from riawelc.epochs import Plateau, log_epoch, save_checkpoint
+from riawelc.epochs import Plateau, log_epoch, print_progress, save_checkpoint
 from riawelc.models import backbone_layers, backbone_of
 
 OPTIMIZERS = ("adamw", "adam")
@@ -245,7 +245,9 @@ def train_classifier(model: keras.Model, train, val, config: TrainConfig, live=N
     stopped_early: dict[str, bool] = {}
     epoch = 0
 
-    for phase_name, phase_epochs, learning_rate, set_trainable in _phases(model, config):
+    phases = _phases(model, config)
+    total_epochs = sum(phase[1] for phase in phases)
+    for phase_name, phase_epochs, learning_rate, set_trainable in phases:
         set_trainable()
         _compile(model, config, learning_rate)
         plateau = Plateau(config.patience, config.reduce_lr_patience, config.reduce_lr_factor, config.min_lr)
@@ -267,6 +269,8 @@ def train_classifier(model: keras.Model, train, val, config: TrainConfig, live=N
             for key, value in row.items():
                 history[key].append(value)
             log_epoch(live, row, ("train_loss", "train_accuracy", "val_loss", "val_accuracy", "fit_loss", "fit_accuracy"))
+            print_progress("classify", row, total_epochs, ("train_loss", "train_accuracy", "val_loss", "val_accuracy"),
+                           history["seconds"])
 
             if val_loss < best["val_loss"]:
                 best = {"val_loss": val_loss, "val_accuracy": val_accuracy, "epoch": epoch}

@@ -19,7 +19,7 @@ from keras import layers, ops
 from riawelc.augment import augment_dataset
 from riawelc.batchnorm import recalibrate_batchnorm
 from riawelc.constants import PATCH_SIZE, UNET_SIZE
-from riawelc.epochs import Plateau, log_epoch, save_checkpoint
+from riawelc.epochs import Plateau, log_epoch, print_progress, save_checkpoint
 from riawelc.models import build_backbone
 
 ENCODERS = ("efficientnetb0", "small")
@@ -249,6 +249,7 @@ def train_unet(model: keras.Model, train, val, config: UNetTrainConfig, live=Non
         for key, value in row.items():
             history[key].append(value)
         log_epoch(live, row, ("fit_loss", "fit_dice", "val_loss", "val_dice"))
+        print_progress("unet", row, config.epochs, ("fit_loss", "fit_dice", "val_loss", "val_dice"), history["seconds"])
 
         if val_loss < best["val_loss"]:
             best = {"val_loss": val_loss, "val_dice": val_dice, "epoch": epoch, "weights": model.get_weights()}

@@ -1,5 +1,20 @@
-"""One module per DVC stage: read the stage's params section, call riawelc, write the outputs."""
+"""One module per DVC stage: read the stage's params section, call riawelc, write the outputs.
+
+TensorFlow's start-up chatter (oneDNN, CUDA, graph attribute lines) hides the stage's own output: it is silenced
+unless RIAWELC_TF_LOGS=1.
+"""
 
 import os
+import sys
 
-os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")  # TensorFlow's start-up chatter hides the stage's own output
+TENSORFLOW_STAGES = ("classify", "evaluate", "gradcam", "unet", "segeval", "export")
+
+if os.environ.get("RIAWELC_TF_LOGS") != "1":
+    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
+    # `python -m stages.<name>`: import TensorFlow now, with the lines it prints before its logging is set up
+    # (and so before TF_CPP_MIN_LOG_LEVEL applies) sent nowhere.
+    if any(arg in {f"stages.{name}" for name in TENSORFLOW_STAGES} for arg in getattr(sys, "orig_argv", [])):
+        from riawelc.quiet import native_stderr_silenced
+
+        with native_stderr_silenced():
+            import tensorflow  # noqa: F401

@@ -6,6 +6,7 @@ import json
 from dvclive import Live
 
 from riawelc.determinism import seed_everything
+from riawelc.epochs import save_checkpoint
 from riawelc.models import BACKBONES, build_classifier
 from riawelc.training import DISTRIBUTE_CHOICES, OPTIMIZERS, TrainConfig, strategy_for, train_classifier
 from stages.common import StageTimer, fail, load_params, load_split, paths, read_manifest, stage_dirs, write_json
@@ -49,7 +50,7 @@ def main() -> None:
     with StageTimer(results) as timer, Live(str(results / "live"), dvcyaml=None, save_dvc_exp=False) as live:
         summary = train_classifier(model, (x_train, y_train), (x_val, y_val), config, live)
         timer.extra["epoch_seconds"] = [round(s, 1) for s in summary["history"]["seconds"]]
-    model.save(out / "model.keras")
+    save_checkpoint(model, out / "model.keras")
     write_json(results / "summary.json", {
         "model": params["model"], "best_epoch": summary["best_epoch"], "epochs_run": summary["epochs_run"],
         "best_val_loss": summary["best_val_loss"], "best_val_accuracy": summary["best_val_accuracy"],

@@ -39,15 +39,16 @@ def main() -> None:
                "against_pseudo_masks": per_class_scores(predicted, pseudo, labels),
                "false_positive_rate_no_defect": false_positive_rate(predicted, labels, params["fp_min_area"])}
     scores = rows[["path", "label"]].assign(
-        iou_pseudo=[iou(p, t) for p, t in zip(predicted, pseudo)],
-        dice_pseudo=[dice(p, t) for p, t in zip(predicted, pseudo)])
+        iou_pseudo=[_scored(iou, p, t, label) for p, t, label in zip(predicted, pseudo, labels)],
+        dice_pseudo=[_scored(dice, p, t, label) for p, t, label in zip(predicted, pseudo, labels)])
     has_truth = ((rows["mask"] != "") | (rows["label"] == NO_DEFECT)).to_numpy()
     truth = None
     if (rows["mask"] != "").any():
         truth = read_masks(rows["mask"], images.shape[1:3])
         metrics["against_true_masks"] = per_class_scores(predicted[has_truth], truth[has_truth], labels[has_truth])
         metrics["pseudo_masks_against_true_masks"] = per_class_scores(pseudo[has_truth], truth[has_truth], labels[has_truth])
-        scores = scores.assign(iou_true=[iou(p, t) if h else np.nan for p, t, h in zip(predicted, truth, has_truth)])
+        scores = scores.assign(iou_true=[_scored(iou, p, t, label) if h else np.nan
+                                         for p, t, label, h in zip(predicted, truth, labels, has_truth)])
     write_json(results / "metrics.json", metrics)
     scores.to_csv(out / "scores.csv", index=False)
     key = "iou_true" if truth is not None else "iou_pseudo"
@@ -56,6 +57,12 @@ def main() -> None:
     headline = metrics.get("against_true_masks", metrics["against_pseudo_masks"])["mean_defect"]
     print(f"segeval: mean defect Dice {headline['dice']:.3f}, IoU {headline['iou']:.3f}; "
           f"false positives on no_defect {metrics['false_positive_rate_no_defect']:.3f}")
+
+
+def _scored(metric, predicted, reference, label) -> float:
+    """A patch's score, or NaN for a defect patch with an empty reference (nothing to localise; see
+    riawelc.segmetrics.per_class_scores)."""
+    return metric(predicted, reference) if label == NO_DEFECT or reference.any() else np.nan
 
 
 def _histogram(results, values: np.ndarray, bins: int) -> None:

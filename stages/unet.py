@@ -3,6 +3,7 @@
 from dvclive import Live
 
 from riawelc.determinism import seed_everything
+from riawelc.epochs import save_checkpoint
 from riawelc.images import to_unet_size
 from riawelc.unet import ENCODERS, UNetTrainConfig, build_unet, train_unet
 from stages.common import StageTimer, fail, load_params, load_split, paths, read_manifest, stage_dirs, write_json
@@ -35,7 +36,7 @@ def main() -> None:
         summary = train_unet(model, (to_unet_size(x_train, is_mask=False), to_unet_size(m_train, is_mask=True)),
                              (to_unet_size(x_val, is_mask=False), to_unet_size(m_val, is_mask=True)), config, live)
         timer.extra["epoch_seconds"] = [round(s, 1) for s in summary["history"]["seconds"]]
-    model.save(out / "model.keras")
+    save_checkpoint(model, out / "model.keras")
     write_json(results / "summary.json", {
         "encoder": params["encoder"], "best_epoch": summary["best_epoch"], "epochs_run": summary["epochs_run"],
         "best_val_loss": summary["best_val_loss"], "best_val_dice": summary["best_val_dice"],

@@ -93,3 +93,13 @@ def test_true_masks_are_found_by_file_name(make_tree):
     root = make_tree({"training/Difetto4/R_Img1_[0][0].png": 1, "masks/R_Img1_[0][0].png": 2})
     scan = scan_tree(root)
     assert list(scan.masks) == ["R_Img1_[0][0].png"]
+
+
+def test_a_truncated_png_is_a_reject_without_a_libpng_error_line(make_tree, capfd):
+    root = make_tree({"training/Difetto1/R1_Img1_[0][0].png": 1})
+    folder = root / "training" / "Difetto1"
+    whole = (folder / "R1_Img1_[0][0].png").read_bytes()
+    (folder / "R1_Img1_[0][1].png").write_bytes(whole[: len(whole) // 2])
+    scan = scan_tree(root)
+    assert "not a decodable image" in {r.path.name: r.reason for r in scan.rejects}["R1_Img1_[0][1].png"]
+    assert "libpng" not in capfd.readouterr().err

@@ -1,7 +1,7 @@
 import keras
 import pytest
 
-from riawelc.epochs import Plateau, log_epoch
+from riawelc.epochs import Plateau, log_epoch, progress_line, save_checkpoint
 
 
 def test_plateau_cuts_the_rate_then_stops():
@@ -30,3 +30,27 @@ def test_log_epoch_names_metrics_by_split():
     log_epoch(live, {"val_loss": 0.5, "fit_dice": 0.7, "learning_rate": 1e-3}, ("val_loss", "fit_dice"))
     assert live.logged == {"val/loss": 0.5, "fit/dice": 0.7, "learning_rate": 1e-3} and live.steps == 1
     log_epoch(None, {}, ())  # no live: nothing to do
+
+
+def test_progress_line_says_phase_epoch_numbers_and_eta():
+    row = {"epoch": 2, "phase": "scratch", "train_loss": 0.51234, "val_accuracy": 0.75}
+    line = progress_line("classify", row, 10, ("train_loss", "val_accuracy"), [30.0, 20.0])
+    # 8 epochs left at the mean of 25 s: 200 s
+    assert line == "classify scratch epoch 2/10: train loss 0.5123, val accuracy 0.7500; 20.0 s, ETA 3 min 20 s"
+    assert progress_line("unet", {"epoch": 12, "fit_dice": 0.5}, 12, ("fit_dice",), [4.0]).endswith("ETA 0 min 00 s")
+
+
+def test_saving_the_same_model_twice_gives_the_same_bytes_and_it_loads(tmp_path):
+    import time
+
+    import keras
+    import numpy as np
+
+    keras.utils.set_random_seed(0)
+    model = keras.Sequential([keras.Input((4,)), keras.layers.Dense(2)])
+    save_checkpoint(model, tmp_path / "a.keras")
+    time.sleep(1.1)  # Keras records the save time to the second
+    save_checkpoint(model, tmp_path / "b.keras")
+    assert (tmp_path / "a.keras").read_bytes() == (tmp_path / "b.keras").read_bytes()
+    loaded = keras.models.load_model(tmp_path / "a.keras")
+    assert all(np.array_equal(a, b) for a, b in zip(loaded.get_weights(), model.get_weights()))

@@ -46,12 +46,28 @@ def test_per_class_scores_and_mean_over_defect_classes():
     trues = np.stack([LEFT, RIGHT, LEFT, EMPTY, EMPTY])
     labels = [a, a, b, NO_DEFECT, NO_DEFECT]
     scores = per_class_scores(preds, trues, labels)
-    assert scores[a] == {"iou": 0.5, "dice": 0.5, "count": 2}
+    assert scores[a] == {"iou": 0.5, "dice": 0.5, "count": 2, "scored": 2, "empty_reference": 0,
+                         "empty_reference_share": 0.0}
     assert scores[b]["iou"] == pytest.approx(1 / 3) and scores[b]["dice"] == pytest.approx(0.5)
     assert scores[NO_DEFECT]["iou"] == 0.5  # one agreed empty, one false alarm
     assert DEFECT_CLASSES[2] not in scores
     assert scores["mean_defect"]["iou"] == pytest.approx((0.5 + 1 / 3) / 2)  # no_defect left out
     assert scores["mean_defect"]["dice"] == pytest.approx(0.5)
+
+
+def test_defect_patches_with_an_empty_reference_are_not_scored_but_counted():
+    a, b = DEFECT_CLASSES[0], DEFECT_CLASSES[1]
+    # Class a: one patch localised half right, one whose reference is empty (an empty prediction would score 1).
+    # Class b: only empty references, so nothing to score. no_defect: the agreed empty patch still scores 1.
+    preds = np.stack([LEFT, EMPTY, EMPTY, EMPTY])
+    trues = np.stack([MIDDLE, EMPTY, EMPTY, EMPTY])
+    scores = per_class_scores(preds, trues, [a, a, b, NO_DEFECT])
+    assert scores[a]["iou"] == pytest.approx(1 / 3) and scores[a]["scored"] == 1
+    assert scores[a]["empty_reference"] == 1 and scores[a]["empty_reference_share"] == 0.5
+    assert scores[b]["iou"] is None and scores[b]["dice"] is None and scores[b]["empty_reference_share"] == 1.0
+    assert scores[NO_DEFECT]["iou"] == 1.0 and scores[NO_DEFECT]["empty_reference"] == 0
+    assert scores["mean_defect"]["iou"] == pytest.approx(1 / 3)  # class b has nothing to add
+    assert per_class_scores(preds[1:3], trues[1:3], [a, b])["mean_defect"] == {"iou": None, "dice": None}
 
 
 def test_false_positive_rate_on_no_defect_patches_with_min_area():
