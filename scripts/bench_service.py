@@ -51,6 +51,7 @@ from riawelc.constants import CLASSES  # noqa: E402
 
 WARMUP_SECONDS = 1.5
 HEALTH_PROBE_INTERVAL = 0.02  # s between /health probes while /predict is loaded
+MAX_REQUESTS_PER_CLIENT = 100_000  # a second bound besides time: no loop here can run away
 TARGETS = {"speedup": 10.0, "p50_ms": 15.0, "health_p99_ms": 50.0}
 
 
@@ -267,7 +268,7 @@ def _client(server: Server, bodies: list[tuple[bytes, str]], offset: int, deadli
     connection = http.client.HTTPConnection(server.host, server.port, timeout=60)
     latencies, statuses, failures = [], Counter(), Counter()
     i = offset
-    while (now := time.perf_counter()) < deadline:
+    while (now := time.perf_counter()) < deadline and i - offset < MAX_REQUESTS_PER_CLIENT:
         body, content_type = bodies[i % len(bodies)]
         i += 1
         try:
@@ -298,7 +299,9 @@ def _client(server: Server, bodies: list[tuple[bytes, str]], offset: int, deadli
 
 def _health_prober(server: Server, deadline: float, start: float, phase: Phase) -> None:
     connection = http.client.HTTPConnection(server.host, server.port, timeout=30)
-    while (now := time.perf_counter()) < deadline:
+    for _ in range(MAX_REQUESTS_PER_CLIENT):
+        if (now := time.perf_counter()) >= deadline:
+            break
         try:
             connection.request("GET", "/health")
             response = connection.getresponse()
@@ -409,7 +412,7 @@ def load_reference(handle, patches: list[bytes], name: str, clients: int, second
         with contextlib.suppress(Exception):
             handle(patches[i % len(patches)])
         barrier.wait()
-        while (now := time.perf_counter()) < window["deadline"]:
+        while (now := time.perf_counter()) < window["deadline"] and i - offset < MAX_REQUESTS_PER_CLIENT:
             i += 1
             try:
                 handle(patches[i % len(patches)])
