@@ -145,3 +145,22 @@ def tophat_mask(film: np.ndarray, kernel: int = TOPHAT_KERNEL, sigmas: float = T
 
     return remove_small_components((black_tophat_score(film, kernel, region) > sigmas).astype(np.uint8), min_area)
 
+
+
+def best_threshold(scores: list[np.ndarray], truths: list[np.ndarray], candidates) -> tuple[float, float]:
+    """(threshold, Dice) of the candidate with the highest Dice pooled over every pixel of all maps.
+
+    For VALIDATION data only (e.g. the embedded sample's val split): the chosen value is then applied unchanged
+    to the evaluated films."""
+    if len(scores) != len(truths) or not len(scores):
+        raise ValueError(f"need as many score maps as truth masks (>= 1), got {len(scores)} and {len(truths)}")
+    score = np.concatenate([np.asarray(s, np.float32).ravel() for s in scores])
+    truth = np.concatenate([np.asarray(t).ravel() > 0 for t in truths])
+    best = (float("nan"), -1.0)
+    for threshold in candidates:
+        pred = score > threshold
+        total = pred.sum() + truth.sum()
+        value = 2 * np.logical_and(pred, truth).sum() / total if total else 1.0
+        if value > best[1]:
+            best = (float(threshold), float(value))
+    return best

@@ -14,6 +14,7 @@ the default, outputs/, is ignored.
 from __future__ import annotations
 
 import argparse
+import csv
 import json
 import sys
 from pathlib import Path
@@ -23,9 +24,12 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from riawelc.filminspect import SOURCES, FilmModels, FilmSettings, inspect_film, read_film  # noqa: E402
-from riawelc.filmmetrics import TOPHAT_SIGMAS, black_tophat_score, film_scores, tophat_mask  # noqa: E402
-from riawelc.images import write_png  # noqa: E402
+from riawelc.constants import CLASSES, NO_DEFECT, PATCH_SIZE  # noqa: E402
+from riawelc.filminspect import (SOURCES, FilmModels, FilmSettings, extract_regions, inspect_film,  # noqa: E402
+                                 read_film)
+from riawelc.filmmetrics import (TOPHAT_SIGMAS, best_threshold, black_tophat_score, film_scores,  # noqa: E402
+                                 tophat_mask)
+from riawelc.images import read_mask, read_patches, write_png  # noqa: E402
 
 FILMS = {1: "bam5", 2: "RRT-12R", 3: "RRT-22R"}
 
@@ -38,6 +42,30 @@ def two_colour_picture(film: np.ndarray, predicted: np.ndarray, truth: np.ndarra
     cv2.drawContours(picture, contours, -1, (0, 255, 0), 2)
     scale = min(1.0, width / picture.shape[1])
     return cv2.resize(picture, None, fx=scale, fy=scale, interpolation=cv2.INTER_AREA)
+
+
+def validation_thresholds(models: FilmModels, manifest: Path, split: str = "val") -> dict:
+    """Per method, (threshold, pooled Dice) with the best Dice on the `split` patches of the training data's
+    manifest against their true masks (patches without a mask file count as clean, as no_defect patches are)."""
+    with open(manifest, newline="") as file:
+        rows = [row for row in csv.DictReader(file) if row["split"] == split]
+    if not rows:
+        raise SystemExit(f"error: {manifest} has no {split} rows")
+    if not any(row.get("mask") for row in rows):
+        raise SystemExit(f"error: the {split} rows of {manifest} have no true masks: pass --manifest '' to skip")
+    patches = read_patches([row["path"] for row in rows])
+    truths = [read_mask(row["mask"]) if row.get("mask") else np.zeros((PATCH_SIZE, PATCH_SIZE), np.uint8)
+              for row in rows]
+    unet, gated = [], []
+    for start in range(0, len(patches), 32):
+        probabilities, _, masks = models.run(patches[start:start + 32].astype(np.float32))
+        unet += list(masks)
+        gated += list(masks * (1 - probabilities[:, CLASSES.index(NO_DEFECT)])[:, None, None])
+    tophat = [black_tophat_score(patch[..., 0]) for patch in patches]
+    probability_grid, sigma_grid = np.round(np.arange(0.05, 0.96, 0.05), 2), np.arange(1.0, 20.01, 0.5)
+    return {"unet": best_threshold(unet, truths, probability_grid),
+            "unet_gated": best_threshold(gated, truths, probability_grid),
+            "tophat": best_threshold(tophat, truths, sigma_grid), "patches": len(rows), "split": split}
 
 
 def _row(film: str, method: str, scores: dict) -> str:
@@ -54,6 +82,8 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--models", type=Path, default=Path("models"))
     p.add_argument("--variant", default="fp32")
     p.add_argument("--out", type=Path, default=Path("outputs/annotated-films"))
+    p.add_argument("--manifest", default="outputs/split/manifest.csv",
+                   help="training data manifest whose val split (with true masks) chooses the @val thresholds; '' skips")
     p.add_argument("--cover", type=float, default=0.3, help="share of a human defect to cover to count as found")
     p.add_argument("--sources", default=",".join(SOURCES), help="learned probability sources to compare")
     p.add_argument("--region", default="seam", choices=("seam", "film"))
@@ -62,6 +92,11 @@ def main(argv: list[str] | None = None) -> int:
 
     models = FilmModels.load(args.models, args.variant)
     sources = [s for s in args.sources.split(",") if s]
+    chosen = validation_thresholds(models, Path(args.manifest)) if args.manifest else {}
+    for method in ("unet", "unet_gated", "tophat"):
+        if method in chosen:
+            print(f"{method}: threshold {chosen[method][0]:g} chosen on {chosen['patches']} {chosen['split']} patches "
+                  f"of {args.manifest} (pooled Dice there {chosen[method][1]:.3f})")
     results = {}
     print(f"{'film':8} {'method':16} {'IoU':5} {'Dice':5} {'AP':5}  found (small medium large)       FP")
     for index, name in FILMS.items():
@@ -71,31 +106,41 @@ def main(argv: list[str] | None = None) -> int:
             raise SystemExit(f"error: {name}: film {film.shape} and mask {truth.shape} differ")
         results[name] = {}
         inspected = None
-        for source in sources:
-            inspection = inspect_film(film, models, FilmSettings(source=source, region=args.region, stride=args.stride))
-            inspected = inspection.inspected
-            scores = film_scores(inspection.probability, truth, inspection.threshold, args.cover, inspection.mask)
-            scores.update(seconds=round(inspection.seconds, 2), region=inspection.region_note,
-                          truth_inspected_share=float(truth[inspected].sum() / max(truth.sum(), 1)))
-            results[name][source] = scores
-            print(_row(name, source, scores))
-            write_png(args.out / f"{name}_{source}.png", two_colour_picture(film, inspection.mask, truth))
-        for label, region in (("tophat (same px)", inspected), ("tophat (film)", None)):
-            score = black_tophat_score(film, region=region)
-            mask = tophat_mask(film, region=region)
-            scores = film_scores(score, truth, TOPHAT_SIGMAS, args.cover, mask)
+
+        def score(label, score_map, mask, threshold, extra=None):
+            scores = film_scores(score_map, truth, threshold, args.cover, mask)
+            scores.update(extra or {})
             results[name][label] = scores
             print(_row(name, label, scores))
-            write_png(args.out / f"{name}_{label.split()[0]}_{'band' if region is not None else 'film'}.png",
+            write_png(args.out / f"{name}_{label.replace(' ', '_').replace('@', 'at')}.png",
                       two_colour_picture(film, mask, truth))
-        share = results[name][sources[0]]["truth_inspected_share"] if sources else 1.0
-        print(f"{'':8} ({results[name][sources[0]]['region'] if sources else ''}; {share:.0%} of the human defect "
-              f"pixels lie in it; {int(truth.sum())} defect px = {truth.mean():.2%})")
+
+        for source in sources:
+            settings = FilmSettings(source=source, region=args.region, stride=args.stride)
+            inspection = inspect_film(film, models, settings)
+            inspected = inspection.inspected
+            extra = {"seconds": round(inspection.seconds, 2), "region": inspection.region_note,
+                     "truth_inspected_share": float(truth[inspected].sum() / max(truth.sum(), 1))}
+            score(source, inspection.probability, inspection.mask, inspection.threshold, extra)
+            if source in chosen:
+                mask, _ = extract_regions(inspection.probability, inspection.class_maps, chosen[source][0],
+                                          settings.min_area)
+                score(f"{source} @val", inspection.probability, mask, chosen[source][0], extra)
+        tophat = black_tophat_score(film, region=inspected)
+        score("tophat", tophat, tophat_mask(film, region=inspected), TOPHAT_SIGMAS)
+        if "tophat" in chosen:
+            score("tophat @val", tophat, tophat_mask(film, sigmas=chosen["tophat"][0], region=inspected),
+                  chosen["tophat"][0])
+        if sources:
+            first = results[name][sources[0]]
+            print(f"{'':8} ({first['region']}; {first['truth_inspected_share']:.0%} of the human defect pixels lie "
+                  f"in it; the top-hat is scored over the same pixels; {int(truth.sum())} defect px = {truth.mean():.2%})")
     print("mean Dice: " + ", ".join(f"{m} {np.mean([results[f][m]['dice'] for f in results]):.3f}"
                                     for m in results[next(iter(results))]))
     args.out.mkdir(parents=True, exist_ok=True)
     (args.out / "scores.json").write_text(json.dumps({"models": models.name, "cover": args.cover,
-                                                      "films": results}, indent=1) + "\n")
+                                                      "validation_thresholds": chosen, "films": results},
+                                                     indent=1) + "\n")
     print(f"pictures and scores.json in {args.out} (keep out of git: GDXray films are research-only)")
     return 0
 

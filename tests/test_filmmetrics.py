@@ -89,3 +89,16 @@ def test_black_tophat_refuses_bad_input():
         black_tophat_score(np.zeros((10, 10), np.float32))
     with pytest.raises(ValueError, match="odd"):
         black_tophat_score(flat_film(), kernel=10)
+
+
+def test_best_threshold_picks_the_candidate_with_the_highest_pooled_dice():
+    from riawelc.filmmetrics import best_threshold
+
+    truth = boxes((20, 20), (0, 10, 0, 10))
+    score = np.where(truth, 0.6, 0.0).astype(np.float32)
+    score[15:20, 15:20] = 0.4  # a false alarm that only low thresholds keep
+    threshold, value = best_threshold([score, score], [truth, truth], [0.1, 0.3, 0.5, 0.7])
+    assert threshold == 0.5 and value == 1.0
+    assert best_threshold([score], [truth], [0.3])[1] == pytest.approx(200 / 225)
+    with pytest.raises(ValueError, match="as many"):
+        best_threshold([score], [], [0.5])
