@@ -22,7 +22,7 @@ import argparse
 import json
 import sys
 import time
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, fields
 from pathlib import Path
 
 import cv2
@@ -101,7 +101,8 @@ class FilmModels:
         cards = [model_dir / name for name in ("classifier.json", "unet.json")]
         missing = [str(p) for p in files + cards if not p.is_file()]
         if missing:
-            raise FilmInspectError(f"missing model files: {', '.join(missing)} (run the export stage, or pass --models)")
+            raise FilmInspectError(f"missing model files: {', '.join(missing)} "
+                                   "(run the export stage, or pass --models)")
         try:
             classifier_card, unet_card = (json.loads(p.read_text()) for p in cards)
         except json.JSONDecodeError as error:
@@ -117,7 +118,9 @@ class FilmModels:
         except Exception as error:  # noqa: BLE001 - ONNX Runtime raises its own exception types for bad files
             raise FilmInspectError(f"cannot load the ONNX models in {model_dir}: {error}") from None
         threshold = (unet_card.get("metrics") or {}).get("threshold")
-        pseudomask = PseudoMaskConfig(**classifier_card["pseudomask"]) if classifier_card.get("pseudomask") else PseudoMaskConfig()
+        known = {f.name for f in fields(PseudoMaskConfig)}  # a newer card may carry more keys
+        pseudomask = PseudoMaskConfig(**{k: v for k, v in (classifier_card.get("pseudomask") or {}).items()
+                                         if k in known})
         return cls(sessions[0], sessions[1], float(cam_scale), float(threshold) if threshold is not None else 0.5,
                    pseudomask, f"{model_dir} ({variant})")
 
@@ -357,7 +360,8 @@ def write_outputs(out: Path, stem: str, film: np.ndarray, inspection: FilmInspec
     """out/masks/<stem>.png (255 = defect), out/probability/<stem>.png (probability x 255), out/overlays/<stem>.png,
     out/regions/<stem>.json."""
     write_png(out / "masks" / f"{stem}.png", inspection.mask * np.uint8(255))
-    write_png(out / "probability" / f"{stem}.png", np.clip(np.rint(inspection.probability * 255), 0, 255).astype(np.uint8))
+    probability = np.clip(np.rint(inspection.probability * 255), 0, 255).astype(np.uint8)
+    write_png(out / "probability" / f"{stem}.png", probability)
     write_png(out / "overlays" / f"{stem}.png", overlay(film, inspection))
     (out / "regions").mkdir(parents=True, exist_ok=True)
     (out / "regions" / f"{stem}.json").write_text(json.dumps({"film": source_file or stem, **inspection.summary()},
@@ -403,7 +407,8 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--films", type=Path, required=True, help="folder of films (PNG/TIFF, 8 or 16 bit)")
     p.add_argument("--out", type=Path, required=True, help="output folder: masks/, probability/, overlays/, regions/")
     p.add_argument("--variant", choices=tuple(MODEL_FILES), default="fp32", help="fp32 or int8 models (default fp32)")
-    p.add_argument("--source", choices=SOURCES, default=d.source, help=f"defect probability source (default {d.source})")
+    p.add_argument("--source", choices=SOURCES, default=d.source,
+                   help=f"defect probability source (default {d.source})")
     p.add_argument("--region", choices=REGIONS, default=d.region, help=f"seam band or whole film (default {d.region})")
     p.add_argument("--stride", type=int, default=d.stride, help=f"px between windows (default {d.stride})")
     p.add_argument("--threshold", type=float, default=None, help="defect probability threshold (default: the cards')")

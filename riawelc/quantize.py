@@ -104,7 +104,8 @@ def compare_classifiers(fp32_path, int8_path, patches: np.ndarray, labels: np.nd
             "max_probability_diff": float(np.abs(p32 - p8).max())}
 
 
-def compare_segmenters(fp32_path, int8_path, patches: np.ndarray, true_masks: np.ndarray, threshold: float = 0.5) -> dict:
+def compare_segmenters(fp32_path, int8_path, patches: np.ndarray, true_masks: np.ndarray,
+                       threshold: float = 0.5) -> dict:
     """Mean Dice of both against true masks over the patches whose mask is not empty, and the Dice between them."""
     from riawelc.images import from_unet_size
     from riawelc.segmetrics import dice

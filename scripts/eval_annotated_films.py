@@ -83,7 +83,8 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--variant", default="fp32")
     p.add_argument("--out", type=Path, default=Path("outputs/annotated-films"))
     p.add_argument("--manifest", default="outputs/split/manifest.csv",
-                   help="training data manifest whose val split (with true masks) chooses the @val thresholds; '' skips")
+                   help="training data manifest whose val split (with true masks) chooses the @val thresholds; "
+                        "'' skips")
     p.add_argument("--cover", type=float, default=0.3, help="share of a human defect to cover to count as found")
     p.add_argument("--sources", default=",".join(SOURCES), help="learned probability sources to compare")
     p.add_argument("--region", default="seam", choices=("seam", "film"))
@@ -134,7 +135,8 @@ def main(argv: list[str] | None = None) -> int:
         if sources:
             first = results[name][sources[0]]
             print(f"{'':8} ({first['region']}; {first['truth_inspected_share']:.0%} of the human defect pixels lie "
-                  f"in it; the top-hat is scored over the same pixels; {int(truth.sum())} defect px = {truth.mean():.2%})")
+                  f"in it; the top-hat is scored over the same pixels; {int(truth.sum())} defect px = "
+                  f"{truth.mean():.2%})")
     print("mean Dice: " + ", ".join(f"{m} {np.mean([results[f][m]['dice'] for f in results]):.3f}"
                                     for m in results[next(iter(results))]))
     args.out.mkdir(parents=True, exist_ok=True)

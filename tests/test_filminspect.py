@@ -208,3 +208,22 @@ def test_int8_quantisation_of_the_tiny_models(onnx_models, tmp_path):
     models = FilmModels.load(tmp_path, "int8")
     result = inspect_film(band_film(300, 500), models)
     assert result.probability.shape == (300, 500) and np.isfinite(result.probability).all()
+
+
+def test_models_load_reads_the_cards_and_tolerates_new_pseudomask_keys(onnx_models, tmp_path):
+    import shutil
+
+    for name in ("classifier", "unet"):
+        shutil.copy(onnx_models / f"{name}.onnx", tmp_path / f"{name}.onnx")
+    card = json.loads((onnx_models / "classifier.json").read_text())
+    card["pseudomask"] = {**(card.get("pseudomask") or {}), "threshold": 0.42, "a_future_key": 1}
+    (tmp_path / "classifier.json").write_text(json.dumps(card))
+    unet_card = json.loads((onnx_models / "unet.json").read_text())
+    unet_card["metrics"]["threshold"] = 0.6
+    (tmp_path / "unet.json").write_text(json.dumps(unet_card))
+    models = FilmModels.load(tmp_path)
+    assert models.threshold_for("cam") == 0.42 and models.threshold_for("unet") == 0.6
+    card["cam_scale"] = None
+    (tmp_path / "classifier.json").write_text(json.dumps(card))
+    with pytest.raises(FilmInspectError, match="cam_scale"):
+        FilmModels.load(tmp_path)
