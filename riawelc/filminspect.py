@@ -341,12 +341,13 @@ CLASS_COLOURS = {"crack": (0, 0, 255), "lack_of_penetration": (255, 128, 0), "po
 
 
 def overlay(film: np.ndarray, inspection: FilmInspection, alpha: float = 0.5) -> np.ndarray:
-    """The film in gray, the defect probability as a heat map where it exceeds a tenth of the threshold, and
-    every region's box in its class colour (BGR uint8)."""
+    """The film in gray, the defect probability as a heat map (opacity rising with the probability up to `alpha`
+    at the threshold, so faint evidence does not wash the film), and every region's box in its class colour
+    (BGR uint8)."""
     picture = cv2.cvtColor(film, cv2.COLOR_GRAY2BGR)
     heat = cv2.applyColorMap(np.clip(inspection.probability * 255, 0, 255).astype(np.uint8), cv2.COLORMAP_JET)
-    shown = inspection.probability > 0.1 * inspection.threshold
-    picture[shown] = (picture[shown] * (1 - alpha) + heat[shown] * alpha).astype(np.uint8)
+    opacity = alpha * np.clip(inspection.probability / max(inspection.threshold, 1e-6), 0, 1)[..., None]
+    picture = (picture * (1 - opacity) + heat * opacity).astype(np.uint8)
     for region in inspection.regions:
         x, y, w, h = region.box
         colour = CLASS_COLOURS.get(region.cls, (255, 255, 255))
