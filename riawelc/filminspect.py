@@ -38,7 +38,9 @@ SOURCES = ("unet", "unet_gated", "cam", "cam_dark")
 REGIONS = ("seam", "film")
 DEFECT_INDEX = [CLASSES.index(name) for name in DEFECT_CLASSES]
 NO_DEFECT_INDEX = CLASSES.index(NO_DEFECT)
-MODEL_FILES = {"fp32": ("classifier.onnx", "unet.onnx"), "int8": ("classifier.int8.onnx", "unet.int8.onnx")}
+# int8_classifier: the small U-Net gained nothing from int8 on this CPU (memory-bound), the classifier did.
+MODEL_FILES = {"fp32": ("classifier.onnx", "unet.onnx"), "int8": ("classifier.int8.onnx", "unet.int8.onnx"),
+               "int8_classifier": ("classifier.int8.onnx", "unet.onnx")}
 
 
 class FilmInspectError(ValueError):
@@ -91,7 +93,8 @@ class FilmModels:
 
     @classmethod
     def load(cls, model_dir: str | Path, variant: str = "fp32", threads: int | None = None) -> "FilmModels":
-        """Sessions for `model_dir`/classifier.onnx and unet.onnx ("int8": the *.int8.onnx files) and their cards."""
+        """Sessions for `model_dir`/classifier.onnx and unet.onnx ("int8": the *.int8.onnx files, "int8_classifier":
+        the int8 classifier with the fp32 U-Net) and their cards."""
         import onnxruntime as ort
 
         model_dir = Path(model_dir)
@@ -407,7 +410,7 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--models", type=Path, default=Path("models"), help="folder with the exported models and cards")
     p.add_argument("--films", type=Path, required=True, help="folder of films (PNG/TIFF, 8 or 16 bit)")
     p.add_argument("--out", type=Path, required=True, help="output folder: masks/, probability/, overlays/, regions/")
-    p.add_argument("--variant", choices=tuple(MODEL_FILES), default="fp32", help="fp32 or int8 models (default fp32)")
+    p.add_argument("--variant", choices=tuple(MODEL_FILES), default="fp32", help="fp32, int8 or int8_classifier models (default fp32)")
     p.add_argument("--source", choices=SOURCES, default=d.source,
                    help=f"defect probability source (default {d.source})")
     p.add_argument("--region", choices=REGIONS, default=d.region, help=f"seam band or whole film (default {d.region})")

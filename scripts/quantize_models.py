@@ -3,8 +3,9 @@
     python scripts/quantize_models.py --models models --manifest outputs/split/manifest.csv --out outputs/int8
 
 Writes <out>/classifier.int8.onnx and <out>/unet.int8.onnx (static QDQ quantisation, QUInt8 activations, QInt8
-weights; riawelc.quantize), copies the two cards beside them with an "int8" field (file, sha256, calibration), so
-`FilmModels.load(out, "int8")` and `python -m riawelc.filminspect --models <out> --variant int8` use them, and
+weights; riawelc.quantize), copies the two cards (with an "int8" field: file, sha256, calibration) and the fp32 files beside them, so
+`FilmModels.load(out, "int8" | "int8_classifier" | "fp32")` and `python -m riawelc.filminspect --models <out>
+--variant int8` use them, and
 prints and writes <out>/int8_report.json: patch throughput fp32 vs int8 (batch 32), test accuracy and agreement of
 the classifier, test Dice of the U-Net against the true masks (where the data has them) and against fp32.
 The calibration patches are drawn (seeded) from the manifest's train split; the comparison uses its test split.
@@ -16,6 +17,7 @@ import argparse
 import csv
 import hashlib
 import json
+import shutil
 import sys
 from pathlib import Path
 
@@ -80,6 +82,8 @@ def main(argv: list[str] | None = None) -> int:
         card["int8"] = {"file": int8.name, "sha256": sha256_of(int8), "size_bytes": int8.stat().st_size,
                         "fp32_sha256": card.get("onnx", {}).get("sha256"), "calibration": report["calibration"]}
         (args.out / f"{name}.json").write_text(json.dumps(card, indent=2) + "\n")
+        if args.out.resolve() != args.models.resolve():  # the fp32 file beside it: every variant runs from <out>
+            shutil.copy(fp32, args.out / fp32.name)
         print(f"{name}: {json.dumps(entry)}", flush=True)
     (args.out / "int8_report.json").write_text(json.dumps(report, indent=1) + "\n")
     print(f"int8 models, cards and int8_report.json in {args.out}")
