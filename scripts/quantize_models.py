@@ -3,11 +3,11 @@
     python scripts/quantize_models.py --models models --manifest outputs/split/manifest.csv --out outputs/int8
 
 Writes <out>/classifier.int8.onnx and <out>/unet.int8.onnx (static QDQ quantisation, QUInt8 activations, QInt8
-weights; riawelc.quantize), copies the two cards (with an "int8" field: file, sha256, calibration) and the fp32 files beside them, so
-`FilmModels.load(out, "int8" | "int8_classifier" | "fp32")` and `python -m riawelc.filminspect --models <out>
---variant int8` use them, and
-prints and writes <out>/int8_report.json: patch throughput fp32 vs int8 (batch 32), test accuracy and agreement of
-the classifier, test Dice of the U-Net against the true masks (where the data has them) and against fp32.
+weights; riawelc.quantize), copies the two cards (with an "int8" field: file, sha256, calibration) and the fp32
+files beside them, so `FilmModels.load(out, "int8" | "int8_classifier" | "fp32")` and
+`python -m riawelc.filminspect --models <out> --variant int8` use them, and prints and writes
+<out>/int8_report.json: patch throughput fp32 vs int8 (batch 32), test accuracy and agreement of the classifier,
+test Dice of the U-Net against the true masks (where the data has them) and against fp32.
 The calibration patches are drawn (seeded) from the manifest's train split; the comparison uses its test split.
 """
 
