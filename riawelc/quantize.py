@@ -69,21 +69,22 @@ def quantize_model(fp32_path: str | Path, int8_path: str | Path, calibration_pat
     return int8_path
 
 
-def throughput(path: str | Path, patches: np.ndarray, batch_size: int = 32, repeats: int = 3,
-               threads: int | None = None) -> float:
-    """Patches per second of one model at `batch_size` (best of `repeats` passes over `patches`)."""
-    session = _session(path, threads)
-    pixels = model_inputs(session, patches)
-    names = [o.name for o in session.get_outputs()]
-    name = session.get_inputs()[0].name
-    session.run(names, {name: pixels[:batch_size]})  # warm-up
-    best = np.inf
+def throughput(paths: list[str | Path], patches: np.ndarray, batch_size: int = 32, repeats: int = 5,
+               threads: int | None = None) -> list[float]:
+    """Patches per second of each model at `batch_size`: the best of `repeats` passes over `patches`, the models
+    taking turns pass by pass, so that a load change on a shared machine hits them alike."""
+    sessions = [_session(path, threads) for path in paths]
+    feeds = [(s, [o.name for o in s.get_outputs()], s.get_inputs()[0].name, model_inputs(s, patches)) for s in sessions]
+    for session, names, name, pixels in feeds:
+        session.run(names, {name: pixels[:batch_size]})  # warm-up
+    best = [np.inf] * len(feeds)
     for _ in range(repeats):
-        started = time.perf_counter()
-        for i in range(0, len(pixels), batch_size):
-            session.run(names, {name: pixels[i:i + batch_size]})
-        best = min(best, time.perf_counter() - started)
-    return len(pixels) / best
+        for k, (session, names, name, pixels) in enumerate(feeds):
+            started = time.perf_counter()
+            for i in range(0, len(pixels), batch_size):
+                session.run(names, {name: pixels[i:i + batch_size]})
+            best[k] = min(best[k], time.perf_counter() - started)
+    return [len(patches) / seconds for seconds in best]
 
 
 def _run(path: str | Path, patches: np.ndarray, output: str, batch_size: int = 32) -> np.ndarray:
