@@ -79,9 +79,21 @@ def save_checkpoint(model: keras.Model, path: str | Path) -> None:
 FIXED_ZIP_TIME = (1980, 1, 1, 0, 0, 0)  # the earliest time a zip entry can carry
 
 
+def _renumber_shared_objects(config, numbers: dict | None = None):
+    numbers = {} if numbers is None else numbers
+    if isinstance(config, dict):
+        return {key: numbers.setdefault(value, len(numbers) + 1) if key == "shared_object_id"
+                else _renumber_shared_objects(value, numbers) for key, value in config.items()}
+    if isinstance(config, list):
+        return [_renumber_shared_objects(value, numbers) for value in config]
+    return config
+
+
 def _drop_save_times(path: Path) -> None:
-    """A .keras file is a zip whose metadata.json says when it was saved and whose weights entry has the save
-    time as its date: replace both with fixed values (Keras reads neither when loading)."""
+    """A .keras file is a zip whose metadata.json says when it was saved, whose weights entry has the save time as
+    its date, and whose config.json names shared objects by their memory address: replace the times with fixed
+    values (Keras reads neither when loading) and the addresses with 1, 2, 3... in order of first appearance
+    (objects shared before stay shared)."""
     with zipfile.ZipFile(path) as source:
         entries = [(info.filename, source.read(info)) for info in source.infolist()]
     with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as target:
@@ -90,4 +102,6 @@ def _drop_save_times(path: Path) -> None:
                 metadata = json.loads(data)
                 metadata["date_saved"] = "not recorded (reproducible save)"
                 data = json.dumps(metadata).encode()
+            elif name == "config.json":
+                data = json.dumps(_renumber_shared_objects(json.loads(data))).encode()
             target.writestr(zipfile.ZipInfo(name, FIXED_ZIP_TIME), data, zipfile.ZIP_DEFLATED)

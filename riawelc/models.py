@@ -13,16 +13,19 @@ from one forward pass without gradients (the exported model and the service use 
 
 from __future__ import annotations
 
+import math
 import os
 import socket
 from pathlib import Path
 from typing import Callable
 
 import keras
+import numpy as np
 from keras import layers, ops
 
 from riawelc.constants import CLASSES, PATCH_SIZE
 
+HIGHPASS_SIGMA = 8.0  # px: pores and crack widths are 5-40 px, the seam band hundreds
 WEIGHT_FILE_SUFFIXES = (".weights.h5", ".h5", ".keras")
 DOWNLOAD_TIMEOUT_SECONDS = 10
 
@@ -38,11 +41,40 @@ class PerImageStandardization(layers.Layer):
         return (x - mean) / (std + 1.0)
 
 
-def _small_cnn(input_size: int) -> keras.Model:
+@keras.saving.register_keras_serializable(package="riawelc")
+class LocalBackgroundSubtraction(layers.Layer):
+    """x minus its gaussian blur (sigma in pixels, reflect padding): removes the seam's brightness profile and the
+    film's exposure, keeps what is darker or brighter than its surroundings at the scale of defects."""
+
+    def __init__(self, sigma: float = 8.0, **kwargs):
+        super().__init__(**kwargs)
+        self.sigma = float(sigma)
+        self.radius = int(math.ceil(3 * self.sigma))
+        offsets = np.arange(-self.radius, self.radius + 1, dtype=np.float32)
+        kernel = np.exp(-(offsets**2) / (2 * self.sigma**2))
+        self.kernel = (kernel / kernel.sum()).astype(np.float32)
+
+    def call(self, x):
+        r = self.radius
+        padded = ops.pad(x, [[0, 0], [r, r], [r, r], [0, 0]], mode="reflect")
+        rows = ops.convert_to_tensor(self.kernel.reshape(-1, 1, 1, 1))
+        cols = ops.convert_to_tensor(self.kernel.reshape(1, -1, 1, 1))
+        background = ops.depthwise_conv(ops.depthwise_conv(padded, rows, padding="valid"), cols, padding="valid")
+        return x - background
+
+    def get_config(self):
+        return {**super().get_config(), "sigma": self.sigma}
+
+
+def _small_cnn(input_size: int, highpass_sigma: float | None = None) -> keras.Model:
     """Five conv/BN/ReLU blocks; four 2x poolings leave a 14x14 feature map for 227 pixels, fine enough for
-    class activation maps, with a receptive field wide enough to tell a crack from lack of penetration."""
+    class activation maps, with a receptive field wide enough to tell a crack from lack of penetration.
+    highpass_sigma: subtract the local background first (smallcnn_highpass, for real films)."""
     inputs = keras.Input((input_size, input_size, 1), name="backbone_input")
-    x = PerImageStandardization(name="standardize")(inputs)
+    x = inputs
+    if highpass_sigma is not None:
+        x = LocalBackgroundSubtraction(highpass_sigma, name="highpass")(x)
+    x = PerImageStandardization(name="standardize")(x)
     for i, filters in enumerate((16, 32, 64, 96, 128)):
         x = layers.Conv2D(filters, 3, padding="same", use_bias=False, name=f"block{i + 1}_conv")(x)
         x = layers.BatchNormalization(name=f"block{i + 1}_bn")(x)
@@ -80,6 +112,9 @@ BACKBONES: dict[str, tuple[Callable, Callable | None, str | None]] = {
     "efficientnetb0": (_efficientnet_b0, _to_rgb_0_255, "efficientnetb0_notop.h5"),
     "resnet50v2": (_resnet50_v2, _to_rgb_minus1_1, "resnet50v2_weights_tf_dim_ordering_tf_kernels_notop.h5"),
     "smallcnn": (lambda size, imagenet: _small_cnn(size), None, None),
+    # Real films: defects are local darkness on a seam whose brightness profile and exposure vary from film to
+    # film; the background (gaussian, sigma 8 px) is subtracted before standardising.
+    "smallcnn_highpass": (lambda size, imagenet: _small_cnn(size, HIGHPASS_SIGMA), None, None),
 }
 DEFAULT_MODEL = "efficientnetb0"
 

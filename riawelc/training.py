@@ -36,7 +36,7 @@ import keras
 import numpy as np
 import tensorflow as tf
 
-from riawelc.augment import augment_dataset
+from riawelc.augment import DEFAULT_PHOTOMETRIC, Photometric, augment_dataset
 from riawelc.batchnorm import batchnorm_layers, recalibrate_batchnorm
 from riawelc.constants import CLASSES
 from riawelc.epochs import Plateau, log_epoch, print_progress, save_checkpoint
@@ -65,6 +65,7 @@ class TrainConfig:
     min_lr: float = 1e-6
     seed: int = 42
     augment: bool = True
+    photometric: Photometric = DEFAULT_PHOTOMETRIC  # gamma/contrast/noise/blur ranges of the augmentation
     weights_are_pretrained: bool = False  # True only for imagenet or a local pretrained file
     distribute: str = "auto"  # auto | none | mirrored, see strategy_for
     checkpoint_path: str | None = None  # .keras (whole model) or .weights.h5; the best epoch is saved there
@@ -155,7 +156,7 @@ def _train_dataset(images, labels, config: TrainConfig, epoch: int) -> tf.data.D
     dataset = dataset.map(lambda x, y, w: (tf.cast(x, tf.float32), y, w))
     if config.augment:
         pairs = dataset.map(lambda x, y, w: (x, (y, w)))
-        dataset = augment_dataset(pairs, seed=epoch_seed).map(lambda x, yw: (x, yw[0], yw[1]))
+        dataset = augment_dataset(pairs, seed=epoch_seed, photometric=config.photometric).map(lambda x, yw: (x, yw[0], yw[1]))
     return dataset.batch(config.batch_size).prefetch(tf.data.AUTOTUNE)
 
 

@@ -5,12 +5,13 @@ import json
 
 from dvclive import Live
 
+from riawelc.augment import Photometric
 from riawelc.determinism import seed_everything
 from riawelc.epochs import save_checkpoint
 from riawelc.models import BACKBONES, build_classifier
 from riawelc.training import DISTRIBUTE_CHOICES, OPTIMIZERS, TrainConfig, strategy_for, train_classifier
 from stages.common import StageTimer, fail, load_params, load_split, paths, read_manifest, stage_dirs, write_json
-from stages.validation import choice, flag, integer, number, text
+from stages.validation import choice, flag, integer, number, number_pair, text
 
 SEED = integer(0, 2**32 - 1)
 RULES = {
@@ -21,17 +22,27 @@ RULES = {
     "reduce_lr_patience": integer(1), "reduce_lr_factor": number(0, 1, low_open=True, high_open=True),
     "min_lr": number(0), "augment": flag(), "seed": SEED, "deterministic": flag(),
     "distribute": choice(*DISTRIBUTE_CHOICES),
+    "augment_contrast": number_pair(0, low_open=True), "augment_gamma": number_pair(0, low_open=True),
+    "augment_noise_std": number(0), "augment_blur_sigma": number(0, 5),
 }
-MODEL_KEYS = ("model", "weights", "dropout", "deterministic")  # everything else is a TrainConfig field
+MODEL_KEYS = ("model", "weights", "dropout", "deterministic")
+PHOTOMETRIC_KEYS = {"augment_contrast": "contrast", "augment_gamma": "gamma", "augment_noise_std": "noise_std",
+                    "augment_blur_sigma": "blur_sigma"}  # everything else is a TrainConfig field
+
+
+def train_config(params: dict, checkpoint_path: str | None) -> TrainConfig:
+    """The TrainConfig of a checked classify section (scripts/film_cv.py trains its folds with it too)."""
+    photometric = Photometric(**{field: params[key] for key, field in PHOTOMETRIC_KEYS.items()})
+    return TrainConfig(**{k: v for k, v in params.items() if k not in MODEL_KEYS + tuple(PHOTOMETRIC_KEYS)},
+                       photometric=photometric, weights_are_pretrained=params["weights"] != "none",
+                       checkpoint_path=checkpoint_path)
 
 
 def main() -> None:
     params = load_params("classify", RULES)
     folders = paths()
     try:
-        config = TrainConfig(**{k: v for k, v in params.items() if k not in MODEL_KEYS},
-                             weights_are_pretrained=params["weights"] != "none",
-                             checkpoint_path=str(folders["outputs"] / "classify" / "model.keras"))
+        config = train_config(params, str(folders["outputs"] / "classify" / "model.keras"))
     except ValueError as error:
         fail(f"classify params: {error}")
     class_weights = json.loads((folders["results"] / "split" / "report.json").read_text())["class_weights"]

@@ -59,6 +59,17 @@ def number(low: float | None = None, high: float | None = None, *, low_open: boo
     return Rule(f"a number {text}".strip(), lambda v: _is_number(v) and inside(v))
 
 
+def number_pair(low: float | None = None, high: float | None = None, *, low_open: bool = False) -> Rule:
+    """[a, b] with a <= b, both numbers in the interval (a range to draw from)."""
+    text, inside = _interval(low, high, low_open, False)
+
+    def accepts(value) -> bool:
+        return (isinstance(value, (list, tuple)) and len(value) == 2 and all(_is_number(v) and inside(v) for v in value)
+                and value[0] <= value[1])
+
+    return Rule(f"[low, high] with low <= high, both numbers {text}".strip(), accepts)
+
+
 def choice(*options: str) -> Rule:
     return Rule("one of " + ", ".join(options), lambda v: v in options)
 

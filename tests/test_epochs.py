@@ -41,16 +41,27 @@ def test_progress_line_says_phase_epoch_numbers_and_eta():
 
 
 def test_saving_the_same_model_twice_gives_the_same_bytes_and_it_loads(tmp_path):
+    import re
     import time
+    import zipfile
 
     import keras
     import numpy as np
 
-    keras.utils.set_random_seed(0)
-    model = keras.Sequential([keras.Input((4,)), keras.layers.Dense(2)])
+    from riawelc.models import build_classifier
+
+    def build():  # a new model object each time: Keras names objects shared in a nested model by memory address
+        keras.utils.set_random_seed(0)
+        return build_classifier("smallcnn", "none", input_size=32)
+
+    model = build()
     save_checkpoint(model, tmp_path / "a.keras")
     time.sleep(1.1)  # Keras records the save time to the second
-    save_checkpoint(model, tmp_path / "b.keras")
+    save_checkpoint(build(), tmp_path / "b.keras")
     assert (tmp_path / "a.keras").read_bytes() == (tmp_path / "b.keras").read_bytes()
+    # Shared objects are numbered 1, 2, 3... not by memory address (which differs between processes).
+    config = zipfile.ZipFile(tmp_path / "a.keras").read("config.json").decode()
+    numbers = [int(n) for n in re.findall(r'"shared_object_id": (\d+)', config)]
+    assert numbers and sorted(set(numbers)) == list(range(1, len(set(numbers)) + 1))
     loaded = keras.models.load_model(tmp_path / "a.keras")
     assert all(np.array_equal(a, b) for a, b in zip(loaded.get_weights(), model.get_weights()))

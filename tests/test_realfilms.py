@@ -1,0 +1,140 @@
+"""Issue 8's robustness pieces: photometric augmentation settings, the high-pass backbone, patch features for the
+classical baseline, film folds, and the params rule for ranges."""
+
+import importlib.util
+import sys
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from riawelc.augment import DEFAULT_PHOTOMETRIC, Photometric, augment_image
+from riawelc.constants import CLASSES
+from stages.validation import number_pair
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def film_cv():
+    spec = importlib.util.spec_from_file_location("film_cv", ROOT / "scripts" / "film_cv.py")
+    module = importlib.util.module_from_spec(spec)
+    sys.modules["film_cv"] = module
+    spec.loader.exec_module(module)
+    return module
+
+
+def gradient_patch(size: int = 64) -> np.ndarray:
+    ramp = np.linspace(40, 200, size, dtype=np.float32)
+    image = np.tile(ramp[None, :], (size, 1))
+    image[size // 2 - 3 : size // 2 + 3, size // 2 - 3 : size // 2 + 3] -= 30  # a dark "pore"
+    return image[..., None]
+
+
+def test_default_settings_give_the_transforms_of_before():
+    image = gradient_patch()
+    assert np.array_equal(augment_image(image, [3, 4]).numpy(),
+                          augment_image(image, [3, 4], DEFAULT_PHOTOMETRIC).numpy())
+    assert Photometric(contrast=[0.8, 1.2], gamma=[1, 1]) == DEFAULT_PHOTOMETRIC  # lists from params.yaml
+
+
+def test_gamma_and_blur_change_the_image_deterministically_and_stay_in_range():
+    image = gradient_patch()
+    plain = augment_image(image, [3, 4]).numpy()
+    strong = Photometric(gamma=(0.5, 2.0), blur_sigma=2.0, noise_std=0.0)
+    first, again = (augment_image(image, [3, 4], strong).numpy() for _ in range(2))
+    assert np.array_equal(first, again)
+    assert 0.0 <= first.min() and first.max() <= 255.0
+    assert np.abs(first - plain).mean() > 1.0
+
+
+def test_blur_smooths_noise():
+    rng = np.random.default_rng(0)
+    noise = rng.normal(128, 30, (64, 64, 1)).astype(np.float32)
+    quiet = Photometric(contrast=(1.0, 1.0), noise_std=0.0)
+    blurred = Photometric(contrast=(1.0, 1.0), noise_std=0.0, blur_sigma=3.0)
+    # Rotation interpolation smooths a little too; the blur must smooth far more, on every seed.
+    for seed in range(3):
+        assert augment_image(noise, [seed, 1], blurred).numpy().std() < augment_image(noise, [seed, 1], quiet).numpy().std() * 0.9
+
+
+@pytest.mark.parametrize("kwargs", [{"gamma": (2.0, 1.0)}, {"contrast": (0.0, 1.0)}, {"blur_sigma": -1.0},
+                                    {"gamma": (1.0, 1.0, 1.0)}])
+def test_bad_photometric_settings_are_refused(kwargs):
+    with pytest.raises(ValueError):
+        Photometric(**kwargs)
+
+
+def test_number_pair_rule():
+    rule = number_pair(0, low_open=True)
+    assert rule.accepts([0.5, 1.5]) and rule.accepts([1, 1])
+    for bad in ([1.5, 0.5], [0, 1], [1], "1,2", [1, True], None):
+        assert not rule.accepts(bad), bad
+
+
+def test_highpass_backbone_ignores_exposure_and_sees_a_dark_spot():
+    from riawelc.models import LocalBackgroundSubtraction, build_classifier
+
+    layer = LocalBackgroundSubtraction(8.0)
+    flat = np.full((1, 64, 64, 1), 120.0, np.float32)
+    assert np.abs(np.asarray(layer(flat))).max() < 1e-3
+    ramp = np.tile(np.linspace(0, 255, 64, dtype=np.float32)[None, None, :, None], (1, 64, 1, 1))
+    assert np.abs(np.asarray(layer(ramp))[:, :, 20:44]).max() < 1.0  # a linear ramp is background
+    spot = flat.copy()
+    spot[0, 30:34, 30:34] -= 40
+    residual = np.asarray(layer(spot))
+    assert residual[0, 31, 31, 0] < -20 and abs(residual[0, 5, 5, 0]) < 1.0
+    model = build_classifier("smallcnn_highpass", "none", input_size=64)
+    assert model.get_layer("backbone").get_layer("highpass").sigma == 8.0
+    probabilities = model.predict(np.concatenate([flat, flat * 0.5 + 10]), verbose=0)
+    assert np.allclose(probabilities[0], probabilities[1], atol=1e-4)  # exposure does not reach the classifier
+
+
+def test_patch_features_are_finite_and_respond_to_a_dark_spot():
+    from riawelc.patchfeatures import patch_features
+
+    rng = np.random.default_rng(1)
+    clean = rng.normal(130, 3, (2, 96, 96, 1)).clip(0, 255)
+    flawed = clean.copy()
+    flawed[1, 40:50, 40:50] -= 60
+    features = patch_features(flawed.astype(np.uint8))
+    assert features.shape[0] == 2 and np.isfinite(features).all()
+    assert not np.allclose(features[0], features[1])
+
+
+def test_film_folds_keep_films_whole_and_spread_rare_classes():
+    module = film_cv()
+    rows = []
+    for film in range(10):
+        label = CLASSES[0] if film < 4 else CLASSES[2]
+        rows += [{"radiograph": f"F{film}", "label": label}] * (3 + film)
+    manifest = pd.DataFrame(rows)
+    folds = module.film_folds(manifest, 4, seed=0)
+    assert set(folds) == {f"F{i}" for i in range(10)} and set(folds.values()) == {0, 1, 2, 3}
+    assert len({folds[f"F{i}"] for i in range(4)}) == 4  # the four films of the rare class in four folds
+    assert folds == module.film_folds(manifest, 4, seed=0)
+
+
+def test_scores_macro_f1_over_present_classes():
+    module = film_cv()
+    true = np.array([0, 0, 2, 2])
+    predicted = np.array([0, 2, 2, 2])
+    result = module.scores(true, predicted)
+    assert result["classes_scored"] == [CLASSES[0], CLASSES[2]]
+    assert result["macro_f1"] == pytest.approx((2 / 3 + 0.8) / 2)
+    assert result["macro_f1_4"] == pytest.approx((2 / 3 + 0.8) / 4)
+    assert module.majority(np.array([2, 2, 1]), true)["accuracy"] == 0.5
+
+
+def test_training_dataset_applies_the_configured_photometric_settings():
+    import dataclasses
+
+    from riawelc.training import TrainConfig, _train_dataset
+
+    images = (np.random.default_rng(0).random((4, 48, 48, 1)) * 200).astype(np.uint8)
+    labels = np.arange(4)
+    plain = TrainConfig(batch_size=4)
+    strong = dataclasses.replace(plain, photometric=Photometric(gamma=(0.6, 1.6), noise_std=8, blur_sigma=1.5))
+    first = next(iter(_train_dataset(images, labels, plain, 1)))[0].numpy()
+    second = next(iter(_train_dataset(images, labels, strong, 1)))[0].numpy()
+    assert np.abs(first - second).mean() > 1.0  # fails if the settings never reach the augmentation
