@@ -7,7 +7,7 @@ import pytest
 from riawelc.constants import PATCH_SIZE
 from riawelc.images import write_png
 
-os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 REPO = Path(__file__).resolve().parents[1]
 
 
