@@ -15,8 +15,8 @@ CHILD = """
 import json, sys, time
 from riawelc.determinism import seed_everything
 from riawelc.models import build_classifier
-from riawelc.training import TrainConfig, train_classifier
-from stages.classify import MODEL_KEYS, RULES
+from riawelc.training import train_classifier
+from stages.classify import RULES, train_config
 from stages.common import load_params, load_split, paths, read_manifest
 
 deterministic, epochs = sys.argv[1] == "on", int(sys.argv[2])
@@ -24,11 +24,10 @@ params = load_params("classify", RULES)
 manifest = read_manifest(paths()["outputs"] / "split" / "manifest.csv")
 _, x_train, y_train = load_split(manifest, "train")
 _, x_val, y_val = load_split(manifest, "val")
-keys = {k: v for k, v in params.items() if k not in MODEL_KEYS}
-keys.update(frozen_epochs=epochs, finetune_epochs=0, patience=epochs + 1)
+params.update(frozen_epochs=epochs, finetune_epochs=0, patience=epochs + 1)
 seed_everything(params["seed"], deterministic)
 model = build_classifier(params["model"], params["weights"], params["dropout"])
-summary = train_classifier(model, (x_train, y_train), (x_val, y_val), TrainConfig(**keys))
+summary = train_classifier(model, (x_train, y_train), (x_val, y_val), train_config(params, None))
 print(json.dumps({"epoch_seconds": summary["history"]["seconds"], "val_loss": summary["history"]["val_loss"]}))
 """
 
