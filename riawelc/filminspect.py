@@ -33,6 +33,7 @@ from riawelc.constants import CLASSES, DEFECT_CLASSES, MM_PER_PIXEL, NO_DEFECT, 
 from riawelc.images import IMAGE_SUFFIXES, BadImage, decode_gray, from_unet_size, to_unet_size, write_png
 from riawelc.pseudomask import PseudoMaskConfig, dark_pixels, remove_small_components
 from riawelc.seam import Seam, find_seam
+from riawelc.windowing import window_to_uint8
 
 SOURCES = ("unet", "unet_gated", "cam", "cam_dark")
 REGIONS = ("seam", "film")
@@ -198,10 +199,7 @@ def decode_film(data: bytes, name: str = "film") -> np.ndarray:
             raise BadImage(f"{name}: colour image with {array.shape[2]} channels, expected a grayscale film")
         array = np.ascontiguousarray(array[..., 0])
     if array.dtype != np.uint8:
-        # The service's rule (0.5-99.5 percentile window), one implementation for both.
-        from serve.decode import window_to_uint8
-
-        array = window_to_uint8(array)
+        array = window_to_uint8(array)  # the service's rule too
     return array
 
 

@@ -26,9 +26,9 @@ from PIL import Image, UnidentifiedImageError
 
 from riawelc.constants import PATCH_SIZE
 from riawelc.images import BadImage, decode_gray
+from riawelc.windowing import WINDOW_PERCENTILES, window_to_uint8
 
 FORMATS = ("PNG", "JPEG", "TIFF")
-WINDOW_PERCENTILES = (0.5, 99.5)
 ALPHA_MODES = ("LA", "La", "PA", "RGBA", "RGBa")
 
 
@@ -79,22 +79,6 @@ def read_header(data: bytes, name: str, max_pixels: int) -> tuple[str, str, int,
     if width < 1 or height < 1:
         raise DecodeError(422, "undecodable-image", "Undecodable image", f"{name}: {width} x {height} pixels")
     return fmt, mode, width, height
-
-
-def window_to_uint8(array: np.ndarray) -> np.ndarray:
-    """Map any-depth gray pixels to uint8 by the percentile window described in the module docstring."""
-    values = array.astype(np.float64)
-    if not np.all(np.isfinite(values)):
-        raise BadImage("pixels contain NaN or infinite values")
-    low, high = np.percentile(values, WINDOW_PERCENTILES)
-    if high <= low:
-        if np.issubdtype(array.dtype, np.integer):
-            info = np.iinfo(array.dtype)
-            low, high = float(info.min), float(info.max)
-        else:
-            low, high = low - 0.5, low + 0.5
-    scaled = (values - low) * (255.0 / (high - low))
-    return np.clip(np.rint(scaled), 0, 255).astype(np.uint8)
 
 
 def _to_gray(array: np.ndarray, conversions: list[str]) -> np.ndarray:

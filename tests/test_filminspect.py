@@ -128,7 +128,7 @@ def test_inspect_film_pads_a_film_smaller_than_a_window_and_refuses_non_uint8():
 
 
 def test_sixteen_bit_films_are_windowed_by_the_service_rule():
-    from serve.decode import window_to_uint8
+    from riawelc.windowing import window_to_uint8
 
     film16 = (np.random.default_rng(0).integers(1000, 40000, (300, 500))).astype(np.uint16)
     for suffix in (".png", ".tiff"):

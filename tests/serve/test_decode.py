@@ -9,7 +9,8 @@ import pytest
 
 from riawelc.constants import PATCH_SIZE
 from riawelc.images import decode_gray
-from serve.decode import DecodeError, decode_upload, window_to_uint8
+from riawelc.windowing import window_to_uint8
+from serve.decode import DecodeError, decode_upload
 from tests.serve.conftest import encode, patch_image
 
 
