@@ -121,3 +121,49 @@ def compare_segmenters(fp32_path, int8_path, patches: np.ndarray, true_masks: np
             "dice_change": float(np.mean(d8) - np.mean(d32)) if d32 else None,
             "dice_int8_vs_fp32": float(np.mean([dice(a, b, threshold) for a, b in zip(m8, m32)])),
             "max_mask_diff": float(np.abs(m32 - m8).max())}
+
+
+def sha256_of(path: str | Path) -> str:
+    import hashlib
+
+    return hashlib.sha256(Path(path).read_bytes()).hexdigest()
+
+
+def int8_models(model_dir: str | Path, calibration: np.ndarray, test_patches: np.ndarray, labels: np.ndarray,
+                test_masks: np.ndarray | None, out_dir: str | Path | None = None,
+                threads: int | None = None) -> tuple[dict, dict]:
+    """Quantise `model_dir`/classifier.onnx and unet.onnx to <out_dir>/<name>.int8.onnx (out_dir defaults to
+    model_dir; elsewhere the fp32 files and cards are copied beside them so every variant runs from there) and add
+    an "int8" entry to each card there. Returns (quality, speed): quality is reproducible (test accuracy and
+    agreement of the classifier; Dice of the U-Net against `test_masks`, aligned with `test_patches`, all zeros
+    where a patch has no defect, scored over the non-empty ones, and against fp32), speed is a
+    measurement (patches/s fp32 vs int8 on up to 64 test patches, batch 32, best of 5 taking turns)."""
+    import json
+    import shutil
+
+    model_dir = Path(model_dir)
+    out_dir = Path(out_dir) if out_dir is not None else model_dir
+    out_dir.mkdir(parents=True, exist_ok=True)
+    calibration_note = {"patches": int(len(calibration)), "split": "train"}
+    quality = {"calibration": calibration_note,
+               "scheme": "static QDQ, QUInt8 activations, QInt8 weights, MinMax, per-tensor"}
+    speed = {}
+    for name in ("classifier", "unet"):
+        fp32, int8 = model_dir / f"{name}.onnx", out_dir / f"{name}.int8.onnx"
+        quantize_model(fp32, int8, calibration)
+        speed32, speed8 = throughput([fp32, int8], test_patches[:64], threads=threads)
+        speed[name] = {"fp32_patches_per_s": round(speed32, 1), "int8_patches_per_s": round(speed8, 1),
+                       "speedup": round(speed8 / speed32, 2)}
+        entry = {"fp32_bytes": fp32.stat().st_size, "int8_bytes": int8.stat().st_size}
+        if name == "classifier":
+            entry.update(compare_classifiers(fp32, int8, test_patches, labels))
+        elif test_masks is not None:
+            entry.update(compare_segmenters(fp32, int8, test_patches, test_masks))
+        quality[name] = entry
+        card = json.loads((model_dir / f"{name}.json").read_text())
+        card["int8"] = {"file": int8.name, "sha256": sha256_of(int8), "size_bytes": int8.stat().st_size,
+                        "fp32_sha256": card.get("onnx", {}).get("sha256"), "calibration": calibration_note}
+        (out_dir / f"{name}.json").write_text(json.dumps(card, indent=2) + "\n")
+        if out_dir.resolve() != model_dir.resolve():
+            shutil.copy(fp32, out_dir / fp32.name)
+    return quality, speed

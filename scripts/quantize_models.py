@@ -15,9 +15,7 @@ from __future__ import annotations
 
 import argparse
 import csv
-import hashlib
 import json
-import shutil
 import sys
 from pathlib import Path
 
@@ -25,13 +23,9 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from riawelc.constants import CLASS_INDEX  # noqa: E402
+from riawelc.constants import CLASS_INDEX, PATCH_SIZE  # noqa: E402
 from riawelc.images import read_mask, read_patches  # noqa: E402
-from riawelc.quantize import compare_classifiers, compare_segmenters, quantize_model, throughput  # noqa: E402
-
-
-def sha256_of(path: Path) -> str:  # riawelc.export has one, but importing it starts TensorFlow
-    return hashlib.sha256(path.read_bytes()).hexdigest()
+from riawelc.quantize import int8_models  # noqa: E402
 
 
 def read_split(manifest: Path, split: str) -> list[dict]:
@@ -52,38 +46,20 @@ def main(argv: list[str] | None = None) -> int:
         if not path.is_file():
             print(f"error: {path} does not exist", file=sys.stderr)
             return 2
-
     train, test = read_split(args.manifest, "train"), read_split(args.manifest, "test")
     rng = np.random.default_rng(args.seed)
     chosen = [train[i] for i in sorted(rng.choice(len(train), min(args.calibration, len(train)), replace=False))]
-    calibration = read_patches([row["path"] for row in chosen])
-    test_patches = read_patches([row["path"] for row in test])
-    labels = np.array([CLASS_INDEX[row["label"]] for row in test])
-    masked = [i for i, row in enumerate(test) if row.get("mask")]
-
-    args.out.mkdir(parents=True, exist_ok=True)
-    report = {"calibration": {"patches": len(chosen), "split": "train", "seed": args.seed},
-              "scheme": "static QDQ, QUInt8 activations, QInt8 weights, MinMax, per-tensor"}
+    masks = None
+    if any(row.get("mask") for row in test):
+        masks = np.stack([read_mask(row["mask"]) if row.get("mask") else np.zeros((PATCH_SIZE, PATCH_SIZE), np.uint8)
+                          for row in test])
+    quality, speed = int8_models(args.models, read_patches([row["path"] for row in chosen]),
+                                 read_patches([row["path"] for row in test]),
+                                 np.array([CLASS_INDEX[row["label"]] for row in test]), masks, args.out, args.threads)
+    report = {**quality, "calibration": {**quality["calibration"], "seed": args.seed}}
     for name in ("classifier", "unet"):
-        fp32, int8 = args.models / f"{name}.onnx", args.out / f"{name}.int8.onnx"
-        quantize_model(fp32, int8, calibration)
-        speed32, speed8 = throughput([fp32, int8], test_patches[:64], threads=args.threads)
-        entry = {"fp32_patches_per_s": round(speed32, 1), "int8_patches_per_s": round(speed8, 1),
-                 "speedup": round(speed8 / speed32, 2), "fp32_bytes": fp32.stat().st_size,
-                 "int8_bytes": int8.stat().st_size}
-        if name == "classifier":
-            entry.update(compare_classifiers(fp32, int8, test_patches, labels))
-        else:
-            masks = np.stack([read_mask(test[i]["mask"]) for i in masked]) if masked else np.zeros((0, 227, 227))
-            entry.update(compare_segmenters(fp32, int8, test_patches[masked], masks) if masked else {})
-        report[name] = entry
-        card = json.loads((args.models / f"{name}.json").read_text())
-        card["int8"] = {"file": int8.name, "sha256": sha256_of(int8), "size_bytes": int8.stat().st_size,
-                        "fp32_sha256": card.get("onnx", {}).get("sha256"), "calibration": report["calibration"]}
-        (args.out / f"{name}.json").write_text(json.dumps(card, indent=2) + "\n")
-        if args.out.resolve() != args.models.resolve():  # the fp32 file beside it: every variant runs from <out>
-            shutil.copy(fp32, args.out / fp32.name)
-        print(f"{name}: {json.dumps(entry)}", flush=True)
+        report[name] = {**speed[name], **report[name]}
+        print(f"{name}: {json.dumps(report[name])}", flush=True)
     (args.out / "int8_report.json").write_text(json.dumps(report, indent=1) + "\n")
     print(f"int8 models, cards and int8_report.json in {args.out}")
     return 0

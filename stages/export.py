@@ -3,16 +3,17 @@
 import json
 
 import keras
+import numpy as np
 
 from riawelc.export import export_onnx, parity, write_card
 from riawelc.images import to_unet_size
 from riawelc.models import cam_model
-from stages.common import StageTimer, fail, load_params, load_split, paths, read_manifest, write_json
+from stages.common import StageTimer, fail, load_params, load_split, paths, read_manifest, read_masks, write_json
 from stages.pseudomask import RULES as PSEUDOMASK_RULES
 from stages.validation import flag, integer, number, text
 
 RULES = {"opset": integer(13, 18), "parity_images": integer(1), "tolerance": number(0, low_open=True),
-         "training_data": text(), "data_synthetic": flag()}
+         "training_data": text(), "data_synthetic": flag(), "int8": flag(), "int8_calibration": integer(1)}
 
 CLASSIFIER, UNET = "classifier", "unet"
 
@@ -32,7 +33,8 @@ def main() -> None:
     segmentation = json.loads((folders["results"] / "segeval" / "metrics.json").read_text())
     cam_scale = json.loads((folders["results"] / "gradcam" / "summary.json").read_text())["cam_scale"]
 
-    with StageTimer(results):
+    timer = StageTimer(results)  # timing.json: export seconds and, with int8, its seconds and speed figures
+    with timer:
         classifier_onnx = export_onnx(classifier, models / f"{CLASSIFIER}.onnx", params["opset"])
         unet_onnx = export_onnx(unet, models / f"{UNET}.onnx", params["opset"])
     report = {
@@ -54,7 +56,29 @@ def main() -> None:
     if not report["probabilities_within_tolerance"] or not report[CLASSIFIER]["classes_identical"]:
         fail(f"ONNX classifier disagrees with Keras beyond {params['tolerance']}: {report[CLASSIFIER]}")
     print(f"export: {classifier_onnx} and {unet_onnx}; max |dp| {report[CLASSIFIER]['max_abs_diff']['probabilities']:.2e}")
+    int8 = {"enabled": params["int8"]}
+    if params["int8"]:
+        export_seconds = timer.seconds
+        with timer:
+            int8.update(_int8(manifest, models, params["int8_calibration"], timer))
+            timer.extra["export_seconds"] = export_seconds
+    write_json(results / "int8.json", int8)
 
 
-if __name__ == "__main__":
-    main()
+def _int8(manifest, models, calibration_size: int, timer: StageTimer) -> dict:
+    """int8 copies of both models beside the fp32 ones (riawelc.quantize), calibrated on seeded training patches,
+    compared with fp32 on the test split; quality to results/export/int8.json, speed to timing.json."""
+    from riawelc.quantize import int8_models
+
+    _, train, _ = load_split(manifest, "train")
+    rng = np.random.default_rng(0)
+    calibration = train[np.sort(rng.choice(len(train), min(calibration_size, len(train)), replace=False))]
+    rows, test, labels = load_split(manifest, "test")
+    masks = read_masks(rows["mask"], test.shape[1:3]) if (rows["mask"] != "").any() else None
+    quality, speed = int8_models(models, calibration, test, labels, masks)
+    timer.extra["int8_speed"] = speed
+    c, u = quality[CLASSIFIER], quality[UNET]
+    print(f"export: int8 classifier {speed[CLASSIFIER]['speedup']}x, test accuracy {c['accuracy_fp32']:.3f} -> "
+          f"{c['accuracy_int8']:.3f}; int8 U-Net {speed[UNET]['speedup']}x"
+          + (f", Dice {u['dice_fp32']:.3f} -> {u['dice_int8']:.3f}" if u.get("dice_fp32") is not None else ""))
+    return quality

@@ -11,7 +11,8 @@ import yaml
 from stages.validation import choice, flag, fractions, integer, number, odd_integer, problems
 from tests.conftest import REPO
 
-STAGES = ("dedup", "split", "classify", "evaluate", "gradcam", "pseudomask", "unet", "segeval", "export")
+STAGES = ("dedup", "split", "classify", "evaluate", "gradcam", "pseudomask", "unet", "segeval", "export", "filmsample",
+          "filmeval")
 
 
 def stage_rules(stage: str) -> dict:

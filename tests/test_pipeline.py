@@ -22,7 +22,9 @@ TINY_PROFILE = {
     "split": {"trials": 50},
     "classify": {"model": "smallcnn", "frozen_epochs": 1, "finetune_epochs": 0, "batch_size": 8},
     "unet": {"encoder": "small", "epochs": 1, "batch_size": 4},
-    "export": {"parity_images": 4},
+    "export": {"parity_images": 4, "int8_calibration": 8},
+    "filmsample": {"films": 2, "height": 400, "width": 900, "defects_per_film": 2},
+    "filmeval": {"sources": ["unet", "cam_dark"]},
 }
 
 
@@ -97,6 +99,33 @@ def test_exported_models_run_in_onnx_runtime(pipeline_run):
     assert card["training_data_md5"] == read_json_dvc(pipeline_run["repo"] / "data.dvc")
 
 
+def test_int8_copies_and_their_report(pipeline_run):
+    repo = pipeline_run["repo"]
+    int8 = read_json(repo / "results" / "export" / "int8.json")
+    assert int8["enabled"] and int8["calibration"]["patches"] == 8
+    assert 0 <= int8["classifier"]["accuracy_int8"] <= 1 and 0 <= int8["classifier"]["agreement"] <= 1
+    assert "dice_int8_vs_fp32" in int8["unet"]
+    for name in ("classifier", "unet"):
+        card = read_json(repo / "models" / f"{name}.json")
+        assert (repo / "models" / card["int8"]["file"]).is_file()
+    speed = read_json(repo / "results" / "export" / "timing.json")["int8_speed"]
+    assert speed["classifier"]["speedup"] > 0
+
+
+def test_film_evaluation_on_the_synthetic_films(pipeline_run):
+    repo = pipeline_run["repo"]
+    metrics = read_json(repo / "results" / "filmeval" / "metrics.json")
+    assert metrics["films"] == 2 and set(metrics["per_film"]) == {"synth-film-1", "synth-film-2"}
+    assert set(metrics["mean"]) == {"unet", "cam_dark", "tophat"}
+    assert "val patches" in metrics["threshold_source"]  # the sample's val split has true masks
+    for film in metrics["per_film"].values():
+        for scores in film.values():
+            assert 0 <= scores["dice"] <= 1 and scores["component_recall"]["all"]["total"] == 2
+    pictures = repo / "outputs" / "filmeval" / "pictures"
+    assert sorted(p.name for p in pictures.iterdir())[:3] == ["synth-film-1_cam_dark.png", "synth-film-1_tophat.png",
+                                                             "synth-film-1_unet.png"]
+
+
 def read_json_dvc(path):
     import yaml
 
@@ -120,7 +149,8 @@ def test_metrics_have_no_wall_clock_keys_and_timings_are_kept_beside_them(pipeli
     keys = keys_of(shown)
     assert "accuracy" in keys and "cam_scale" in keys  # the metrics were read
     assert not [k for k in keys if any(word in k.lower() for word in WALL_CLOCK_WORDS)], sorted(keys)
-    for stage in ("classify", "evaluate", "gradcam", "pseudomask", "unet", "segeval", "export"):
+    for stage in ("classify", "evaluate", "gradcam", "pseudomask", "unet", "segeval", "export", "filmsample",
+                  "filmeval"):
         assert read_json(repo / "results" / stage / "timing.json")["seconds"] >= 0
     assert len(read_json(repo / "results" / "classify" / "timing.json")["epoch_seconds"]) == 1
 
