@@ -33,7 +33,7 @@ def main() -> None:
     segmentation = json.loads((folders["results"] / "segeval" / "metrics.json").read_text())
     cam_scale = json.loads((folders["results"] / "gradcam" / "summary.json").read_text())["cam_scale"]
 
-    timer = StageTimer(results)  # timing.json: export seconds and, with int8, its seconds and speed figures
+    timer = StageTimer(results)  # timing.json: seconds (with int8: of the int8 step, export_seconds before it)
     with timer:
         classifier_onnx = export_onnx(classifier, models / f"{CLASSIFIER}.onnx", params["opset"])
         unet_onnx = export_onnx(unet, models / f"{UNET}.onnx", params["opset"])
@@ -82,3 +82,7 @@ def _int8(manifest, models, calibration_size: int, timer: StageTimer) -> dict:
           f"{c['accuracy_int8']:.3f}; int8 U-Net {speed[UNET]['speedup']}x"
           + (f", Dice {u['dice_fp32']:.3f} -> {u['dice_int8']:.3f}" if u.get("dice_fp32") is not None else ""))
     return quality
+
+
+if __name__ == "__main__":
+    main()
