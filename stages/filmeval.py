@@ -44,13 +44,13 @@ def _thresholds(params: dict, models: FilmModels, manifest: Path) -> tuple[dict,
 def main() -> None:
     params = load_params("filmeval", RULES)
     folders = paths()
-    out, results = stage_dirs("filmeval")
     settings = FilmSettings(stride=params["stride"], region=params["region"], min_area=params["min_area"])
-    try:
+    try:  # before any output exists
         films, notes = read_annotated(params["films"])
         models = FilmModels.load(folders["models"], params["variant"])
     except (AnnotatedError, FilmInspectError) as error:
         fail(str(error))
+    out, results = stage_dirs("filmeval")
     with StageTimer(results) as timer:
         thresholds, threshold_source = _thresholds(params, models, folders["outputs"] / "split" / "manifest.csv")
         scores, seconds = {}, {}

@@ -61,6 +61,10 @@ def test_committed_params_pass_every_stage(stage):
     ("classify", "classify", "frozen_epochs", 0, "frozen_epochs + finetune_epochs must be at least 1"),
     ("pseudomask", "pseudomask", "dark_window", 40, "pseudomask.dark_window must be an odd integer >= 3, got 40"),
     ("dedup", "paths", "data", "", "paths.data must be a non-empty string"),
+    ("filmsample", "filmsample", "width", 100, "filmsample.width must be an integer in [300, 10000], got 100"),
+    ("filmeval", "filmeval", "sources", ["unet", "bogus"], "filmeval.sources must be a non-empty list of unet"),
+    ("filmeval", "filmeval", "films", "no-such-folder", "no-such-folder is not an annotated-film folder"),
+    ("filmeval", "filmeval", "variant", "int4", "filmeval.variant must be one of fp32"),
 ])
 def test_stage_stops_with_one_line_naming_the_key(tmp_path, stage, section, key, value, expected):
     params = yaml.safe_load((REPO / "params.yaml").read_text())
