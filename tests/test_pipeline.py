@@ -119,8 +119,9 @@ def test_film_evaluation_on_the_synthetic_films(pipeline_run):
     assert set(metrics["mean"]) == {"unet", "cam_dark", "tophat"}
     assert "val patches" in metrics["threshold_source"]  # the sample's val split has true masks
     for film in metrics["per_film"].values():
-        for scores in film.values():
-            assert 0 <= scores["dice"] <= 1 and scores["component_recall"]["all"]["total"] == 2
+        totals = {scores["component_recall"]["all"]["total"] for scores in film.values()}
+        assert len(totals) == 1 and totals.pop() >= 2  # two defects, a pore cluster is several components
+        assert all(0 <= scores["dice"] <= 1 for scores in film.values())
     pictures = repo / "outputs" / "filmeval" / "pictures"
     assert sorted(p.name for p in pictures.iterdir())[:3] == ["synth-film-1_cam_dark.png", "synth-film-1_tophat.png",
                                                              "synth-film-1_unet.png"]
