@@ -177,6 +177,10 @@ def test_inspect_is_guarded_limited_and_measured_like_the_other_endpoints(client
     assert {p["name"] for p in operation["parameters"]} == {"source", "region", "threshold", "overlay"}
     assert set(schema["components"]["schemas"]["FilmSource"]["enum"]) == {"unet", "unet_gated", "cam", "cam_dark"}
 
+    page = client.get("/").text
+    for element in ("film-input", "film-source", "film-region", "film-submit", "film-overlay", "film-zoom",
+                    "film-regions", "film-no-regions", "film-viewport", "film-summary", "film-error"):
+        assert f'id="{element}"' in page, element
     guarded = start(api_key="s3cret")
     assert_problem(guarded.post("/inspect", files=data), 401, "X-API-Key")
     assert guarded.post("/inspect", files=data, headers={"X-API-Key": "s3cret"}).status_code == 200
