@@ -30,12 +30,12 @@ from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 
 import riawelc
 from riawelc.constants import CLASSES, PATCH_SIZE
+from riawelc.filminspect import FilmSettings
 from serve import results
 from serve.decode import DecodedFilm, DecodedPatch, DecodeError, decode_film_upload, decode_upload
 from serve.observability import Metrics, configure_access_log, observability_middleware, request_id_of
 from serve.pool import InferencePool, QueueFull
 from serve.runtime import CLASSIFIER, UNET, ModelError, Models, load_models
-from riawelc.filminspect import FilmSettings
 from serve.schemas import (BatchResult, BatchUpload, ClassName, FileUpload, FilmArea, FilmSource, Health,
                            InspectResult, ModelInfo, ModelMetadata, PredictResult, Problem, Ready, SegmentResult,
                            TensorMetadata, UnetSegmentResult)
@@ -252,15 +252,16 @@ FilmUpload = Annotated[FileUpload, Body(media_type=RequestEncodingType.MULTI_PAR
 SourceParam = Annotated[FilmSource, Parameter(
     query="source", description="where the per-pixel defect probability comes from: the U-Net mask (unet), the "
                                 "U-Net weighted by the window's P(defect) (unet_gated), the class activation maps "
-                                "(cam), or the CAMs limited to pixels darker than their background (cam_dark)")]
+                                "(cam), or the CAMs limited to pixels darker than their background (cam_dark); "
+                                f"default {FILM_DEFAULTS.source}")]
 AreaParam = Annotated[FilmArea, Parameter(
     query="region", description="seam: the seam band (the whole film when no seam fits, and the answer says so); "
-                                "film: the whole film")]
+                                f"film: the whole film; default {FILM_DEFAULTS.region}")]
 ThresholdParam = Annotated[float | None, Parameter(
     query="threshold", ge=0.0, le=1.0,
     description="defect probability threshold; default: the U-Net's (RIAWELC_MASK_THRESHOLD, else its card's) "
                 "for the unet sources, the card's pseudomask threshold for the cam sources")]
-OverlayParam = Annotated[bool, Parameter(query="overlay", description="include the base64 overlay PNG in the JSON")]
+OverlayParam = Annotated[bool, Parameter(query="overlay", description="include the base64 overlay PNG in the JSON (default true)")]
 
 
 @post("/inspect", **GUARDED, status_code=200, tags=["inference"],
