@@ -3,6 +3,8 @@
 
 The models load in the background after start-up: /health answers at once, /ready says 503 (with the reason)
 until both ONNX models are loaded, checked against their cards and warmed up, and stays 503 if they cannot be.
+The patch endpoints take one 227 x 227 patch; POST /inspect takes a whole film (riawelc.filminspect on the same
+ONNX sessions).
 """
 
 import asyncio
@@ -28,13 +30,15 @@ from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 
 import riawelc
 from riawelc.constants import CLASSES, PATCH_SIZE
+from riawelc.filminspect import FilmSettings
 from serve import results
-from serve.decode import DecodedPatch, DecodeError, decode_upload
+from serve.decode import DecodedFilm, DecodedPatch, DecodeError, decode_film_upload, decode_upload
 from serve.observability import Metrics, configure_access_log, observability_middleware, request_id_of
 from serve.pool import InferencePool, QueueFull
 from serve.runtime import CLASSIFIER, UNET, ModelError, Models, load_models
-from serve.schemas import (BatchResult, BatchUpload, ClassName, FileUpload, Health, ModelInfo, ModelMetadata,
-                           PredictResult, Problem, Ready, SegmentResult, TensorMetadata, UnetSegmentResult)
+from serve.schemas import (BatchResult, BatchUpload, ClassName, FileUpload, FilmArea, FilmSource, Health,
+                           InspectResult, ModelInfo, ModelMetadata, PredictResult, Problem, Ready, SegmentResult,
+                           TensorMetadata, UnetSegmentResult)
 from serve.settings import Settings
 
 PAGE = Path(__file__).parent / "static" / "index.html"
@@ -90,6 +94,10 @@ class Service:
         with self.metrics.decode.time():
             return decode_upload(content, filename or "file", self.settings.max_pixels)
 
+    def decode_film(self, content: bytes, filename: str | None) -> DecodedFilm:
+        with self.metrics.decode.time():
+            return decode_film_upload(content, filename or "film", self.settings.max_film_pixels)
+
     def timer(self, endpoint: str) -> results.Timed:
         return results.Timed(self.metrics.inference, endpoint)
 
@@ -118,12 +126,15 @@ def require_api_key(connection: ASGIConnection, _: BaseRouteHandler) -> None:
         raise NotAuthorizedException(detail=f"missing or wrong {API_KEY_HEADER} header")
 
 
-def _problems(*statuses: int) -> dict[int, ResponseSpec]:
-    reasons = {401: "missing or wrong X-API-Key (when RIAWELC_API_KEY is set)",
+def _problems(*statuses: int, reasons_of: dict[int, str] | None = None) -> dict[int, ResponseSpec]:
+    """Problem responses for the OpenAPI schema; `reasons_of` replaces the default reason of some statuses."""
+    reasons = {400: "a query parameter out of its range or choices, or no multipart field `file`",
+               401: "missing or wrong X-API-Key (when RIAWELC_API_KEY is set)",
                413: "body over RIAWELC_MAX_BODY_BYTES, or an image over RIAWELC_MAX_PIXELS (read from its header)",
                415: "not a PNG, JPEG or TIFF image", 422: "undecodable, truncated or empty image",
                429: "rate limit (RIAWELC_RATE_LIMIT) exceeded",
                503: "models loading or unavailable, or the inference queue is full (see Retry-After)"}
+    reasons.update(reasons_of or {})
     return {status: ResponseSpec(Problem, description=reasons[status], media_type="application/problem+json",
                                  generate_examples=False) for status in statuses}
 
@@ -233,6 +244,49 @@ async def predict_batch(request: Request,
     return _versioned(models, await service.run(job))
 
 
+FILM_DEFAULTS = FilmSettings()
+FilmUpload = Annotated[FileUpload, Body(media_type=RequestEncodingType.MULTI_PART,
+                                        description="a whole radiograph in the multipart field `file` (PNG or TIFF, "
+                                                    "also JPEG; 8 or 16 bit gray; any size up to "
+                                                    "RIAWELC_MAX_FILM_PIXELS; never resized)")]
+SourceParam = Annotated[FilmSource, Parameter(
+    query="source", description="where the per-pixel defect probability comes from: the U-Net mask (unet), the "
+                                "U-Net weighted by the window's P(defect) (unet_gated), the class activation maps "
+                                "(cam), or the CAMs limited to pixels darker than their background (cam_dark); "
+                                f"default {FILM_DEFAULTS.source}")]
+AreaParam = Annotated[FilmArea, Parameter(
+    query="region", description="seam: the seam band (the whole film when no seam fits, and the answer says so); "
+                                f"film: the whole film; default {FILM_DEFAULTS.region}")]
+ThresholdParam = Annotated[float | None, Parameter(
+    query="threshold", ge=0.0, le=1.0,
+    description="defect probability threshold; default: the U-Net's (RIAWELC_MASK_THRESHOLD, else its card's) "
+                "for the unet sources, the card's pseudomask threshold for the cam sources")]
+OverlayParam = Annotated[bool, Parameter(query="overlay", description="include the base64 overlay PNG in the JSON (default true)")]
+
+
+@post("/inspect", **GUARDED, status_code=200, tags=["inference"],
+      responses=_problems(400, 401, 413, 415, 422, 429, 503, reasons_of={
+          413: "body over RIAWELC_MAX_BODY_BYTES, or a film over RIAWELC_MAX_FILM_PIXELS (read from its header)",
+          422: "undecodable, truncated, empty or colour image"}),
+      summary="A whole film: defect regions (box, class, score, area), the windows run and the overlay "
+              "(JSON with base64 PNG, or the PNG itself with Accept: image/png)")
+async def inspect(request: Request, data: FilmUpload, source: SourceParam = FilmSource(FILM_DEFAULTS.source),
+                  region: AreaParam = FilmArea(FILM_DEFAULTS.region), threshold: ThresholdParam = None,
+                  overlay: OverlayParam = True) -> Response[InspectResult]:
+    service = service_of(request)
+    models = service.require_models()
+    wants_png = request.accept.best_match(["application/json", "image/png"], "application/json") == "image/png"
+    settings = dataclasses.replace(FILM_DEFAULTS, source=source.value, region=region.value, threshold=threshold)
+    content, filename = await data.file.read(), data.file.filename
+
+    def job():
+        return results.inspect(models, service.decode_film(content, filename), filename, settings,
+                               overlay or wants_png, service.timer("inspect"))
+
+    body, png = await service.run(job)
+    return _versioned(models, png, "image/png") if wants_png else _versioned(models, body)
+
+
 def _tensors(card: dict, names: list[str] | None = None) -> tuple[list[TensorMetadata], list[TensorMetadata]]:
     """Card input/outputs as V2 tensor metadata (a named, dynamic dimension is -1)."""
     def shape(dims):
@@ -337,7 +391,8 @@ def create_app(settings: Settings | None = None) -> Litestar:
         },
     )
     return Litestar(
-        route_handlers=[health, ready, predict, segment, segment_unet, predict_batch, model_info, metrics, page],
+        route_handlers=[health, ready, predict, segment, segment_unet, predict_batch, inspect, model_info, metrics,
+                        page],
         lifespan=[lifespan],
         state=State({"service": service, "page": PAGE.read_text(encoding="utf-8")}),
         plugins=[ProblemDetailsPlugin(problems)],
@@ -347,7 +402,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
         request_max_body_size=settings.max_body_bytes,
         openapi_config=OpenAPIConfig(
             title="riawelc inspection service", version=riawelc.__version__, path="/schema",
-            description="Weld-radiograph patch inspection on the pipeline's exported ONNX models.",
+            description="Weld-radiograph patch and whole-film inspection on the pipeline's exported ONNX models.",
             components=Components(security_schemes={"ApiKey": SecurityScheme(
                 type="apiKey", name=API_KEY_HEADER, security_scheme_in="header")}),
         ),

@@ -1,4 +1,5 @@
-"""Uploaded bytes -> one 227 x 227 uint8 gray patch, with limits checked before the pixels are decoded.
+"""Uploaded bytes -> one 227 x 227 uint8 gray patch (or, for /inspect, a whole 8-bit gray film), with limits
+checked before the pixels are decoded.
 
 Rules (the README's "Serving" section repeats them):
 - Formats: PNG, JPEG, TIFF, recognised from the bytes (never from the file name or content type).
@@ -12,6 +13,9 @@ Rules (the README's "Serving" section repeats them):
   A flat image (the two percentiles equal) maps by its type's full range (uint16 / 257).
 - Another size than 227 x 227 is resized (area interpolation when shrinking, bilinear otherwise), and the
   response says so; the aspect ratio is not kept.
+- Films (/inspect, `decode_film_upload`): the same header check against the film pixel limit, then
+  riawelc.filminspect.decode_film, the pipeline's own film rule (8-bit gray as is, 16-bit windowed as above, a
+  colour file only if its channels are equal; never resized).
 """
 
 from __future__ import annotations
@@ -25,6 +29,7 @@ import numpy as np
 from PIL import Image, UnidentifiedImageError
 
 from riawelc.constants import PATCH_SIZE
+from riawelc.filminspect import decode_film
 from riawelc.images import BadImage, decode_gray
 from riawelc.windowing import WINDOW_PERCENTILES, window_to_uint8
 
@@ -51,6 +56,18 @@ class DecodedPatch:
     @property
     def resized(self) -> bool:
         return self.original_size != (PATCH_SIZE, PATCH_SIZE)
+
+
+@dataclass
+class DecodedFilm:
+    pixels: np.ndarray  # (H, W) uint8, as riawelc.filminspect.decode_film makes it
+    format: str  # PNG | JPEG | TIFF
+    mode: str  # Pillow's mode of the upload
+    conversions: list[str] = field(default_factory=list)
+
+    @property
+    def size(self) -> tuple[int, int]:
+        return int(self.pixels.shape[0]), int(self.pixels.shape[1])
 
 
 def read_header(data: bytes, name: str, max_pixels: int) -> tuple[str, str, int, int]:
@@ -134,3 +151,30 @@ def decode_upload(data: bytes, name: str = "file", max_pixels: int = 4_000_000) 
                           interpolation=cv2.INTER_AREA if shrinking else cv2.INTER_LINEAR)
         conversions.append(f"resized from {original[1]} x {original[0]} to {PATCH_SIZE} x {PATCH_SIZE}")
     return DecodedPatch(gray, (int(original[0]), int(original[1])), fmt, mode, conversions)
+
+
+def decode_film_upload(data: bytes, name: str = "film", max_pixels: int = 8_000_000,
+                       limit_setting: str = "RIAWELC_MAX_FILM_PIXELS") -> DecodedFilm:
+    """Bytes of a whole film -> 2-D uint8 by the pipeline's film rule, or a DecodeError (413 checked from the
+    header before any pixel is decoded, 415 not an image, 422 undecodable or colour)."""
+    try:
+        fmt, mode, width, height = read_header(data, name, max_pixels)
+    except DecodeError as error:
+        if error.status == 413 and limit_setting:
+            error.detail += f" ({limit_setting})"
+        raise
+    try:
+        film = decode_film(data, name)
+    except BadImage as error:
+        hint = "send a grayscale film" if "colour" in str(error) else f"the {fmt} file may be truncated or corrupt"
+        raise DecodeError(422, "undecodable-image", "Undecodable image", f"{error} ({hint})") from None
+    if film.shape != (height, width):
+        raise DecodeError(422, "undecodable-image", "Undecodable image",
+                          f"{name}: header says {width} x {height}, the pixels are {film.shape[1]} x {film.shape[0]}")
+    conversions = []
+    if mode in ALPHA_MODES:
+        conversions.append("alpha channel ignored")
+    if mode.startswith("I") or mode == "F":  # 16-bit or 32-bit gray
+        conversions.append(f"{mode} pixels windowed to 8 bits (percentiles "
+                           f"{WINDOW_PERCENTILES[0]}-{WINDOW_PERCENTILES[1]})")
+    return DecodedFilm(film, fmt, mode, conversions)

@@ -17,6 +17,7 @@ import numpy as np
 import onnxruntime as ort
 
 from riawelc.constants import CLASSES, PATCH_SIZE
+from riawelc.filminspect import FilmModels, FilmSettings, inspect_film
 from riawelc.inspect import Inspection, inspect_patches
 from riawelc.pseudomask import PseudoMaskConfig
 
@@ -105,6 +106,13 @@ class Models:
         """classifier and U-Net sha256 prefixes: the X-Model-Version header and /model/info's version."""
         return "-".join(self.cards[name]["onnx"]["sha256"][:12] for name in (CLASSIFIER, UNET))
 
+    @property
+    def film(self) -> FilmModels:
+        """riawelc.filminspect's view of these same sessions (nothing loaded twice): the U-Net threshold is the
+        service's (RIAWELC_MASK_THRESHOLD, else the card's), the CAM and pseudomask parameters the card's."""
+        return FilmModels(self.classifier, self.unet, self.cam_scale, self.mask_threshold, self.pseudomask,
+                          f"service models {self.version}")
+
     def classify(self, pixels: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """riawelc.inspect.ClassifierFn on ONNX Runtime: (N, 227, 227, 1) float32 -> probabilities, cams."""
         probabilities, cams = self.classifier.run(list(CLASSIFIER_OUTPUTS), {"image": pixels})
@@ -161,4 +169,8 @@ def load_models(model_dir: str | Path, onnx_threads: int = 1, mask_threshold: fl
         raise ModelError(f"warm-up inference failed: {type(error).__name__}: {error}") from None
     if result.probabilities.shape != (1, len(CLASSES)):
         raise ModelError(f"the classifier returns probabilities of shape {result.probabilities.shape}")
+    try:  # and one window of the whole-film path (/inspect) on the same sessions
+        inspect_film(np.zeros((PATCH_SIZE, PATCH_SIZE), np.uint8), models.film, FilmSettings(region="film"))
+    except Exception as error:  # noqa: BLE001
+        raise ModelError(f"warm-up film inspection failed: {type(error).__name__}: {error}") from None
     return models

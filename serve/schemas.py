@@ -9,9 +9,13 @@ import msgspec
 from litestar.datastructures import UploadFile
 
 from riawelc.constants import CLASSES
+from riawelc.filminspect import REGIONS, SOURCES
 
 # Query values a caller may name a class by; built from riawelc.constants, never copied.
 ClassName = enum.Enum("ClassName", {name: name for name in CLASSES}, type=str)
+# /inspect's ?source= and ?region= values, from riawelc.filminspect.
+FilmSource = enum.Enum("FilmSource", {name: name for name in SOURCES}, type=str)
+FilmArea = enum.Enum("FilmArea", {name: name for name in REGIONS}, type=str)
 
 
 @dataclass
@@ -97,6 +101,37 @@ class BatchResult(msgspec.Struct):
     count: int
     results: list[BatchItem]
     model_version: str
+
+
+class FilmRegion(msgspec.Struct):
+    """One connected defect region of a film (riawelc.filminspect.Region)."""
+
+    box: list[int]  # [x, y, width, height] in film pixels
+    class_: str = msgspec.field(name="class")  # the defect class whose map is strongest over the region
+    score: float = 0.0  # highest defect probability in the region
+    mean_probability: float = 0.0
+    area_px: int = 0
+    area_mm2: float = 0.0
+
+
+class InspectResult(msgspec.Struct):
+    """A whole film through riawelc.filminspect.inspect_film on the service's models."""
+
+    regions: list[FilmRegion]  # highest score first
+    height: int  # film size in px
+    width: int
+    windows: int  # 227-px windows run through the models
+    seconds: float  # inspection time (decoding and the overlay not included)
+    threshold: float  # defect probability threshold used
+    source: str  # unet | unet_gated | cam | cam_dark
+    region: str  # what was asked: seam | film
+    inspected: str  # what was inspected and why, e.g. "seam band: line +- 168 px" or "whole film: <reason>"
+    defect_area_mm2: float
+    mm_per_pixel: float  # the scale of area_mm2 (riawelc.constants.MM_PER_PIXEL)
+    overlay_png: str | None = None  # base64 PNG: film, heat map and region boxes (None with ?overlay=false)
+    settings: dict[str, int | float | str | None] = {}  # riawelc.filminspect.FilmSettings in use
+    input: InputInfo | None = None
+    model_version: str = ""
 
 
 class Health(msgspec.Struct):

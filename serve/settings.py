@@ -5,7 +5,8 @@
 | RIAWELC_MODEL_DIR | models | folder with classifier.onnx, unet.onnx and their JSON cards |
 | RIAWELC_API_KEY | unset (no auth) | if set, inference and /model/info need header X-API-Key with this value |
 | RIAWELC_MAX_BODY_BYTES | 10000000 | request body limit (413 above it) |
-| RIAWELC_MAX_PIXELS | 4000000 | image width x height limit, read from the header before decoding (413 above it) |
+| RIAWELC_MAX_PIXELS | 4000000 | patch endpoints: image width x height limit, read from the header before decoding (413 above it) |
+| RIAWELC_MAX_FILM_PIXELS | 8000000 | /inspect: film width x height limit, read from the header before decoding (413 above it); a 5,000 x 1,300 film is 6.5 Mpx |
 | RIAWELC_MAX_BATCH | 32 | files per /predict/batch request |
 | RIAWELC_WORKERS | 2 | inference threads |
 | RIAWELC_QUEUE_LIMIT | 16 | jobs waiting for a thread beyond those running; more get 503 with Retry-After |
@@ -59,6 +60,7 @@ class Settings:
     api_key: str | None = None
     max_body_bytes: int = 10_000_000
     max_pixels: int = 4_000_000
+    max_film_pixels: int = 8_000_000
     max_batch: int = 32
     workers: int = 2
     queue_limit: int = 16
@@ -79,6 +81,7 @@ class Settings:
             api_key=env.get(PREFIX + "API_KEY") or None,
             max_body_bytes=_number(env, "MAX_BODY_BYTES", cls.max_body_bytes, low=1024),
             max_pixels=_number(env, "MAX_PIXELS", cls.max_pixels, low=1),
+            max_film_pixels=_number(env, "MAX_FILM_PIXELS", cls.max_film_pixels, low=1),
             max_batch=_number(env, "MAX_BATCH", cls.max_batch, low=1),
             workers=_number(env, "WORKERS", cls.workers, low=1, high=64),
             queue_limit=_number(env, "QUEUE_LIMIT", cls.queue_limit, low=0),

@@ -2,6 +2,8 @@
 
 The real server (uvicorn, app factory) runs on 127.0.0.1 with tiny exported models; the browser uploads a patch,
 submits, and the page must show the class /predict returns for the same file, the three images and the notice.
+In the film view it uploads a synthetic film: the overlay, the regions /inspect returns (or "no regions"), zoom by
+the slider and by Ctrl + wheel, and a click on a region that brings it into view.
 Skips only when the chromium binaries are absent (install: `apt-get install chromium chromium-driver`).
 """
 
@@ -116,3 +118,88 @@ def test_page_shows_the_prediction_of_an_uploaded_patch(server, browser, patch_f
     else:  # true, or unknown (an older card): the cautious notice
         text = notice.text.lower()
         assert notice.is_displayed() and "synthetic" in text and "demonstrat" in text, f"#model-notice: {notice.text!r}"
+
+
+@pytest.fixture
+def film_file(tmp_path) -> Path:
+    from tests.serve.conftest import film_image
+
+    path = tmp_path / "synthetic film.png"
+    write_png(path, film_image(1300, 3000))
+    return path
+
+
+def test_film_view_shows_the_overlay_and_regions_and_zooms(server, browser, film_file, tmp_path):
+    from selenium.webdriver.common.by import By
+    from selenium.webdriver.support.ui import Select, WebDriverWait
+
+    expected = httpx.post(f"{server.url}/inspect?source=cam&overlay=false",
+                          files={"file": (film_file.name, film_file.read_bytes(), "image/png")}, timeout=120)
+    assert expected.status_code == 200, expected.text
+    expected = expected.json()
+
+    browser.get(f"{server.url}/")
+    Select(browser.find_element(By.ID, "film-source")).select_by_value("cam")
+    browser.find_element(By.ID, "film-input").send_keys(str(film_file))
+    browser.find_element(By.ID, "film-submit").click()
+    image = browser.find_element(By.ID, "film-overlay")
+
+    def film_ready(driver):
+        error = driver.find_element(By.ID, "film-error").text.strip()
+        if error:
+            raise AssertionError(f"the film view shows an error: {error}")
+        loaded = driver.execute_script("return arguments[0].complete && arguments[0].naturalWidth", image)
+        rows = driver.find_elements(By.CSS_SELECTOR, "#film-regions tbody tr")
+        return loaded and (rows or driver.find_element(By.ID, "film-no-regions").is_displayed())
+
+    WebDriverWait(browser, 120, poll_frequency=0.2).until(film_ready)
+    assert browser.execute_script("return [arguments[0].naturalWidth, arguments[0].naturalHeight]", image) == \
+        [expected["width"], expected["height"]]
+    rows = browser.find_elements(By.CSS_SELECTOR, "#film-regions tbody tr")
+    assert len(rows) == len(expected["regions"])
+    summary = browser.find_element(By.ID, "film-summary").text
+    assert f"{expected['windows']} windows" in summary and expected["inspected"] in summary, summary
+
+    def shown_width():
+        return browser.execute_script("return arguments[0].getBoundingClientRect().width", image)
+
+    viewport = browser.find_element(By.ID, "film-viewport")
+    assert shown_width() <= viewport.size["width"]  # fitted to the viewport at first
+    zoom = browser.find_element(By.ID, "film-zoom")
+    # The slider is log2(zoom) x 100: -100 is 50 %.
+    browser.execute_script("arguments[0].value = '-100'; arguments[0].dispatchEvent(new Event('input'))", zoom)
+    assert abs(shown_width() - expected["width"] * 0.5) <= 1
+    assert browser.find_element(By.ID, "film-zoom-value").text == "50 %"
+    browser.execute_script("""
+        const view = arguments[0], rect = view.getBoundingClientRect();
+        view.dispatchEvent(new WheelEvent("wheel", {deltaY: -400, ctrlKey: true, bubbles: true, cancelable: true,
+                                                    clientX: rect.left + 100, clientY: rect.top + 100}));""", viewport)
+    assert shown_width() > expected["width"] * 0.5 * 1.5, "Ctrl + wheel did not zoom in"
+
+    if rows:
+        region = expected["regions"][-1]
+        rows[-1].click()
+        x, y, w, h = region["box"]
+        state = browser.execute_script("""
+            const view = arguments[0], mark = document.getElementById("film-highlight"), image = arguments[1];
+            return {left: view.scrollLeft, top: view.scrollTop, width: view.clientWidth, height: view.clientHeight,
+                    shown: !mark.hidden, zoom: image.getBoundingClientRect().width / image.naturalWidth};""",
+                                       viewport, image)
+        assert state["shown"] and state["zoom"] >= 0.999, state
+        centre_x, centre_y = (x + w / 2) * state["zoom"], (y + h / 2) * state["zoom"]
+        assert state["left"] <= centre_x <= state["left"] + state["width"], state
+        assert state["top"] <= centre_y <= state["top"] + state["height"], state
+        assert "selected" in rows[-1].get_attribute("class")
+        assert region["class"].replace("_", " ") in rows[-1].text
+    else:
+        assert "No regions" in browser.find_element(By.ID, "film-no-regions").text
+
+    screenshot = tmp_path / "service_page_film.png"
+    browser.save_screenshot(str(screenshot))
+    print(f"screenshot: {screenshot}")
+    console = [entry["message"] for entry in browser.get_log("browser")
+               if entry["level"] == "SEVERE" and "favicon.ico" not in entry["message"]]
+    assert not console, console
+    # The patch view is still there beside it.
+    for element_id in ("file-input", "submit", "result-class", "overlay"):
+        assert browser.find_element(By.ID, element_id)

@@ -42,6 +42,20 @@ def patch_image(label: str = "porosity", seed: int = 7):
     return generate_patch(label, np.random.default_rng(seed))[0]
 
 
+def film_image(height: int = 700, width: int = 1800, seed: int = 0, spots: int = 5):
+    """A synthetic whole film (uint8): dark background, a bright horizontal seam band with grain, and `spots`
+    dark round spots (porosity-like) on the seam line, evenly spaced."""
+    import cv2
+    import numpy as np
+
+    rng = np.random.default_rng(seed)
+    y = np.arange(height)[:, None]
+    film = 60 + 120 * np.exp(-(((y - height / 2) / (height / 9)) ** 2)) + rng.normal(0, 3, (height, width))
+    for cx in np.linspace(width * 0.1, width * 0.9, spots):
+        cv2.circle(film, (int(cx), int(height / 2 + rng.integers(-20, 20))), int(rng.integers(5, 9)), 90.0, -1)
+    return np.clip(film, 0, 255).astype(np.uint8)
+
+
 def upload(data: bytes, name: str = "patch.png", content_type: str = "image/png") -> dict:
     return {"file": (name, data, content_type)}
 

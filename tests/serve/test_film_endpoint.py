@@ -1,0 +1,193 @@
+"""POST /inspect: whole films through riawelc.filminspect on the service's own ONNX sessions (TestClient)."""
+
+import threading
+import time
+
+import cv2
+import numpy as np
+import pytest
+
+from riawelc.filminspect import FilmModels, FilmSettings, decode_film, inspect_film, overlay
+from tests.serve.conftest import encode, film_image, patch_image, upload
+from tests.serve.test_app import assert_problem, png_pixels
+from tests.serve.test_decode import png_header_only
+
+
+@pytest.fixture(scope="module")
+def client(model_dir):
+    """One ready service for the read-only tests of this module."""
+    from litestar.testing import TestClient
+
+    from serve.app import create_app
+    from serve.settings import Settings
+
+    with TestClient(create_app(Settings(model_dir=model_dir))) as test_client:
+        deadline = time.monotonic() + 120
+        while test_client.get("/ready").status_code != 200:
+            assert time.monotonic() < deadline, test_client.get("/ready").text
+            time.sleep(0.05)
+        yield test_client
+
+
+@pytest.fixture(scope="module")
+def reference(model_dir):
+    """The same ONNX files opened by riawelc.filminspect itself, one thread as the service's sessions."""
+    return FilmModels.load(model_dir, threads=1)
+
+
+@pytest.fixture(scope="module")
+def film():
+    return film_image()
+
+
+def film_upload(data: bytes, name: str = "film.png", content_type: str = "image/png") -> dict:
+    return upload(data, name, content_type)
+
+
+def expected_regions(inspection) -> list[dict]:
+    return [{**r.as_dict(), "box": list(r.box)} for r in inspection.regions]
+
+
+@pytest.mark.parametrize("source", ["unet", "cam"])
+def test_8bit_png_film_gives_the_regions_of_inspect_film(client, reference, film, source):
+    data = encode(film)
+    response = client.post(f"/inspect?source={source}", files=film_upload(data))
+    assert response.status_code == 200, response.text
+    body = response.json()
+    expected = inspect_film(decode_film(data), reference, FilmSettings(source=source))
+    assert body["regions"] == expected_regions(expected)
+    assert (body["height"], body["width"]) == film.shape
+    assert body["windows"] == expected.windows and body["threshold"] == pytest.approx(expected.threshold)
+    assert body["source"] == source and body["region"] == "seam" and body["inspected"] == expected.region_note
+    assert body["inspected"].startswith("seam band"), body["inspected"]  # the synthetic seam is found
+    assert body["settings"]["source"] == source and body["seconds"] > 0
+    assert body["input"] == {"filename": "film.png", "format": "PNG", "mode": "L",
+                             "original_size": list(film.shape), "resized": False, "conversions": []}
+    assert body["model_version"] == response.headers["x-model-version"]
+    assert np.abs(png_pixels(body["overlay_png"]).astype(int) - overlay(film, expected)).max() <= 1
+    for region in body["regions"]:
+        assert set(region) == {"box", "class", "score", "mean_probability", "area_px", "area_mm2"}
+
+
+def test_16bit_tiff_and_png_films_are_windowed_like_the_library(client, reference, film):
+    deep = film.astype(np.uint16) * 180 + 2000  # every value above 255: must be windowed, not clipped
+    for suffix, fmt in ((".tiff", "TIFF"), (".png", "PNG")):
+        data = encode(deep, suffix)
+        response = client.post("/inspect?source=cam&overlay=false",
+                               files=film_upload(data, f"film{suffix}", f"image/{fmt.lower()}"))
+        assert response.status_code == 200, response.text
+        body = response.json()
+        assert body["input"]["format"] == fmt and "windowed" in " ".join(body["input"]["conversions"])
+        assert body["overlay_png"] is None
+        expected = inspect_film(decode_film(data), reference, FilmSettings(source="cam"))
+        assert body["regions"] == expected_regions(expected)
+
+
+def test_whole_film_threshold_and_the_png_itself(client, reference, film):
+    data = encode(film)
+    response = client.post("/inspect?region=film&source=unet_gated&threshold=0.2", files=film_upload(data),
+                           headers={"Accept": "image/png"})
+    assert response.status_code == 200 and response.headers["content-type"] == "image/png"
+    expected = inspect_film(film, reference, FilmSettings(region="film", source="unet_gated", threshold=0.2))
+    got = cv2.imdecode(np.frombuffer(response.content, np.uint8), cv2.IMREAD_UNCHANGED)
+    assert np.abs(got.astype(int) - overlay(film, expected)).max() <= 1
+    assert response.headers["x-model-version"]
+    body = client.post("/inspect?region=film&source=cam_dark&overlay=false", files=film_upload(data)).json()
+    assert body["region"] == "film" and body["inspected"] == "whole film (asked)"
+    assert body["windows"] == inspect_film(film, reference, FilmSettings(region="film")).windows
+    small = client.post("/inspect", files=film_upload(encode(patch_image()[:100, :150])))  # under one window
+    assert small.status_code == 200 and (small.json()["height"], small.json()["width"]) == (100, 150)
+
+
+def test_film_pixel_limit_is_its_own_setting(client, start):
+    # 5,000 x 1,300 (6.5 Mpx) passes /inspect's header check (this header-only file then fails to decode) where
+    # the patch endpoints refuse it; 10 Mpx is over the default RIAWELC_MAX_FILM_PIXELS.
+    header = png_header_only(5000, 1300)
+    assert_problem(client.post("/inspect", files=film_upload(header)), 422, "truncated or corrupt")
+    assert_problem(client.post("/predict", files=upload(header)), 413, "pixels")
+    assert_problem(client.post("/inspect", files=film_upload(png_header_only(5000, 2000))), 413,
+                   "RIAWELC_MAX_FILM_PIXELS")
+    limited = start(max_film_pixels=1_000_000)
+    assert_problem(limited.post("/inspect", files=film_upload(encode(film_image(700, 1800)))), 413, "1000000")
+
+
+def test_bad_films_and_parameters_get_problem_details(client, film):
+    data = encode(film)
+    assert_problem(client.post("/inspect", files=film_upload(b"\x00\x01 not an image at all")), 415,
+                   "not a PNG, JPEG or TIFF")
+    assert_problem(client.post("/inspect", files=film_upload(data[:2000])), 422, "truncated")
+    assert_problem(client.post("/inspect", files=film_upload(b"")), 422, "empty")
+    colour = cv2.merge([film, film, np.flipud(film)])
+    assert_problem(client.post("/inspect", files=film_upload(encode(colour))), 422, "grayscale")
+    assert_problem(client.post("/inspect", data={"other": "x"}), 400)  # no file field
+    for query, key in (("source=gradcam", "source"), ("region=weld", "region"), ("threshold=1.5", "threshold"),
+                       ("threshold=-0.1", "threshold"), ("threshold=high", "threshold"), ("overlay=maybe", "overlay")):
+        body = assert_problem(client.post(f"/inspect?{query}", files=film_upload(data)), 400, key)
+        assert key in [entry["key"] for entry in body["extra"]], body
+    assert client.get("/health").status_code == 200
+
+
+def test_health_answers_while_a_long_inspection_runs(client, monkeypatch):
+    """A whole 1,300 x 3,000 film (about 250 windows) runs in the pool; /health stays fast meanwhile."""
+    import serve.results
+
+    entered, release = threading.Event(), threading.Event()
+    real = serve.results.inspect_film
+
+    def long_inspection(*args, **kwargs):
+        entered.set()
+        result = real(*args, **kwargs)  # the real work, while the probes below run
+        release.wait(60)  # and held until they are done, so that the request is surely in flight
+        return result
+
+    monkeypatch.setattr(serve.results, "inspect_film", long_inspection)
+    data = encode(film_image(1300, 3000, seed=3))
+    answer = {}
+    worker = threading.Thread(target=lambda: answer.setdefault(
+        "response", client.post("/inspect?region=film&overlay=false", files=film_upload(data))))
+    worker.start()
+    try:
+        assert entered.wait(60)
+        latencies = []
+        for _ in range(20):
+            started = time.perf_counter()
+            assert client.get("/health").status_code == 200
+            latencies.append(time.perf_counter() - started)
+            time.sleep(0.02)
+        assert worker.is_alive() and client.app.state.service.pool.pending == 1
+    finally:
+        release.set()
+        worker.join(120)
+    assert answer["response"].status_code == 200, answer["response"].text
+    assert max(latencies) < 1.0, latencies
+    assert sorted(latencies)[len(latencies) // 2] < 0.2, latencies
+
+
+def test_inspect_is_guarded_limited_and_measured_like_the_other_endpoints(client, start, tmp_path):
+    data = film_upload(encode(film_image(300, 600)))
+    echoed = client.post("/inspect", files=data, headers={"X-Request-ID": "film-7.1"})
+    assert echoed.status_code == 200 and echoed.headers["x-request-id"] == "film-7.1"
+    text = client.get("/metrics").text
+    assert 'riawelc_http_requests_total{method="POST",route="/inspect",status="200"}' in text
+    assert 'riawelc_inference_duration_seconds_bucket{endpoint="inspect"' in text
+    schema = client.get("/schema/openapi.json").json()
+    operation = schema["paths"]["/inspect"]["post"]
+    assert {"200", "400", "401", "413", "415", "422", "429", "503"} <= set(operation["responses"])
+    assert "RIAWELC_MAX_FILM_PIXELS" in operation["responses"]["413"]["description"]
+    assert {p["name"] for p in operation["parameters"]} == {"source", "region", "threshold", "overlay"}
+    assert set(schema["components"]["schemas"]["FilmSource"]["enum"]) == {"unet", "unet_gated", "cam", "cam_dark"}
+
+    page = client.get("/").text
+    for element in ("film-input", "film-source", "film-region", "film-submit", "film-overlay", "film-zoom",
+                    "film-regions", "film-no-regions", "film-viewport", "film-summary", "film-error"):
+        assert f'id="{element}"' in page, element
+    guarded = start(api_key="s3cret")
+    assert_problem(guarded.post("/inspect", files=data), 401, "X-API-Key")
+    assert guarded.post("/inspect", files=data, headers={"X-API-Key": "s3cret"}).status_code == 200
+    limited = start(rate_limit=("minute", 1))
+    assert limited.post("/inspect", files=data).status_code == 200
+    assert_problem(limited.post("/inspect", files=data), 429)
+    missing = start(model_dir=tmp_path / "nothing-here")
+    refused = missing.post("/inspect", files=data)
+    assert_problem(refused, 503, "does not exist")
+    assert refused.headers["retry-after"]
