@@ -5,9 +5,10 @@ Used by the filmeval stage (stages/filmeval.py). numpy + OpenCV + ONNX Runtime o
 Annotated films come in GDXray's layout: `W0001/W0001_000k.png` (film k) and `W0002/W0002_000k.png` (its mask,
 nonzero = defect), named by `W0001/W0001_readme.txt` lines such as `W0001_02 RRT-12R_M.tif`.
 
-Thresholds are inputs, never fitted on the evaluated films: `validation_thresholds` picks, per method, the
-value with the best pooled Dice on validation patches with true masks; without such patches the model cards'
-thresholds (learned sources) and the a-priori TOPHAT_SIGMAS (top-hat) are used, and the result says which.
+Thresholds are inputs, never fitted on the film they score: `validation_thresholds` picks, per method, the
+value with the best pooled Dice on validation patches with true masks; `leave_one_film_out` picks each film's on
+the other annotated films; otherwise the model cards' thresholds (learned sources) and the a-priori TOPHAT_SIGMAS
+(top-hat) are used. The caller records which.
 """
 
 from __future__ import annotations
@@ -20,8 +21,9 @@ import cv2
 import numpy as np
 
 from riawelc.constants import CLASSES, NO_DEFECT, PATCH_SIZE
-from riawelc.filminspect import FilmModels, FilmSettings, extract_regions, inspect_film, read_film
-from riawelc.filmmetrics import TOPHAT_SIGMAS, best_threshold, black_tophat_score, film_scores, tophat_mask
+from riawelc.filminspect import FilmModels, FilmSettings, inspect_film, read_film
+from riawelc.filmmetrics import TOPHAT_SIGMAS, best_threshold, black_tophat_score, film_scores
+from riawelc.pseudomask import remove_small_components
 
 FILMS_DIR, MASKS_DIR, README = "W0001", "W0002", "W0001_readme.txt"
 TOPHAT = "tophat"
@@ -106,31 +108,64 @@ def validation_thresholds(models: FilmModels, patches: np.ndarray, truths: np.nd
     return chosen
 
 
+@dataclass
+class FilmMaps:
+    """Every method's per-pixel score on one film (probability, or top-hat noise sigmas), over the same pixels."""
+
+    scores: dict[str, np.ndarray]
+    card_thresholds: dict[str, float]  # what each method uses when no threshold is chosen
+    inspected: np.ndarray  # bool: pixels some window covered (the top-hat is scored there too)
+    info: dict[str, dict]  # per learned source: seconds, windows, what region was inspected
+
+
+def film_maps(film: np.ndarray, models: FilmModels, sources: list[str],
+              settings: FilmSettings = FilmSettings()) -> FilmMaps:
+    scores, cards, info, inspected = {}, {}, {}, None
+    for source in sources:
+        inspection = inspect_film(film, models, replace(settings, source=source, threshold=None))
+        inspected = inspection.inspected
+        scores[source], cards[source] = inspection.probability, inspection.threshold
+        info[source] = {"seconds": round(inspection.seconds, 2), "windows": inspection.windows,
+                        "region": inspection.region_note}
+    if inspected is None:
+        inspected = np.ones(film.shape, bool)
+    scores[TOPHAT], cards[TOPHAT] = black_tophat_score(film, region=inspected), TOPHAT_SIGMAS
+    return FilmMaps(scores, cards, inspected, info)
+
+
+def score_film(maps: FilmMaps, truth: np.ndarray, thresholds: dict[str, float], min_area: int = 12,
+               cover: float = 0.3) -> tuple[dict, dict]:
+    """Scores and binary masks (score > threshold, components under min_area px dropped) per method; a method
+    missing from `thresholds` uses its card's threshold (learned) or TOPHAT_SIGMAS (top-hat)."""
+    scores, masks = {}, {}
+    truth_px = max(int(truth.sum()), 1)
+    for method, score in maps.scores.items():
+        threshold = thresholds.get(method, maps.card_thresholds[method])
+        masks[method] = remove_small_components((score > threshold).astype(np.uint8), min_area)
+        scores[method] = {**film_scores(score, truth, threshold, cover, masks[method]), **maps.info.get(method, {}),
+                          "truth_inspected_share": round(float(truth[maps.inspected].sum()) / truth_px, 4)}
+    return scores, masks
+
+
 def evaluate_film(film: np.ndarray, truth: np.ndarray, models: FilmModels, sources: list[str],
                   thresholds: dict[str, float], settings: FilmSettings = FilmSettings(),
                   cover: float = 0.3) -> tuple[dict, dict]:
-    """Scores per method (each learned source and the top-hat, over the same inspected pixels) and the binary
-    mask of each. `thresholds` maps a method to its threshold; a method missing there uses its card's (learned)
-    or TOPHAT_SIGMAS (top-hat)."""
-    scores, masks, inspected = {}, {}, None
-    for source in sources:
-        one = replace(settings, source=source, threshold=thresholds.get(source))
-        inspection = inspect_film(film, models, one)
-        inspected = inspection.inspected
-        mask, _ = extract_regions(inspection.probability, inspection.class_maps, inspection.threshold, one.min_area)
-        scores[source] = {**film_scores(inspection.probability, truth, inspection.threshold, cover, mask),
-                          "seconds": round(inspection.seconds, 2), "windows": inspection.windows,
-                          "region": inspection.region_note}
-        masks[source] = mask
-    if inspected is None:
-        inspected = np.ones(film.shape, bool)
-    sigmas = thresholds.get(TOPHAT, TOPHAT_SIGMAS)
-    masks[TOPHAT] = tophat_mask(film, sigmas=sigmas, region=inspected, min_area=settings.min_area)
-    scores[TOPHAT] = film_scores(black_tophat_score(film, region=inspected), truth, sigmas, cover, masks[TOPHAT])
-    truth_px = max(int(truth.sum()), 1)
-    for entry in scores.values():
-        entry["truth_inspected_share"] = round(float(truth[inspected].sum()) / truth_px, 4)
-    return scores, masks
+    """film_maps then score_film: each learned source and the top-hat, over the same inspected pixels."""
+    return score_film(film_maps(film, models, sources, settings), truth, thresholds, settings.min_area, cover)
+
+
+def leave_one_film_out(maps: dict[str, FilmMaps], truths: dict[str, np.ndarray]) -> dict[str, dict[str, float]]:
+    """Per film, per method, the threshold with the best Dice pooled over the OTHER films: every film is scored at
+    a threshold it had no part in choosing (for annotated films that come without any other validation data)."""
+    if len(maps) < 2:
+        raise AnnotatedError(f"leave-one-film-out thresholds need at least 2 annotated films, got {len(maps)}")
+    chosen = {}
+    for name in maps:
+        others = [other for other in maps if other != name]
+        chosen[name] = {method: best_threshold([maps[o].scores[method] for o in others], [truths[o] for o in others],
+                                               SIGMA_GRID if method == TOPHAT else PROBABILITY_GRID)[0]
+                        for method in maps[name].scores}
+    return chosen
 
 
 def mean_scores(films: dict[str, dict]) -> dict:

@@ -4,15 +4,16 @@ the black top-hat baseline (no learning) over the same inspected pixels.
 The films come from `filmeval.films` in GDXray's annotated layout: the embedded profile's synthetic films
 (stage filmsample) or, in the real-data profile, ../shared/gdxray's three hand-masked films. Thresholds are
 chosen on the training data's val split against its true masks when it has them (`thresholds: val`), else
-taken from the model cards and the a-priori top-hat level: never on the evaluated films. Pictures (film, human
+taken from the model cards and the a-priori top-hat level, or (`thresholds: leave_one_film_out`) for each film on
+the other annotated films: never on the film being scored. Pictures (film, human
 mask outlined green, prediction magenta) go to outputs/filmeval/pictures, never to results/: real films are
 licensed for research use and stay out of git.
 """
 
 from pathlib import Path
 
-from riawelc.filmeval import (TOPHAT, AnnotatedError, evaluate_film, load_pair, mean_scores, read_annotated,
-                              true_mask_patches, two_colour_picture, validation_thresholds)
+from riawelc.filmeval import (TOPHAT, AnnotatedError, film_maps, leave_one_film_out, load_pair, mean_scores,
+                              read_annotated, score_film, true_mask_patches, two_colour_picture, validation_thresholds)
 from riawelc.filminspect import MODEL_FILES, REGIONS, SOURCES, FilmInspectError, FilmModels, FilmSettings
 from riawelc.images import BadImage, read_mask, read_patches, write_png
 from stages.common import StageTimer, fail, load_params, paths, read_manifest, stage_dirs, write_json
@@ -23,12 +24,13 @@ RULES = {
     "sources": Rule(f"a non-empty list of {', '.join(SOURCES)}",
                     lambda v: isinstance(v, list) and bool(v) and all(s in SOURCES for s in v) and len(set(v)) == len(v)),
     "variant": choice(*MODEL_FILES), "region": choice(*REGIONS), "stride": integer(16, 227),
-    "cover": number(0, 1, low_open=True), "min_area": integer(0), "thresholds": choice("val", "cards"),
+    "cover": number(0, 1, low_open=True), "min_area": integer(0), "thresholds": choice("val", "cards", "leave_one_film_out"),
     "pictures": flag(),
 }
 
 
 def _thresholds(params: dict, models: FilmModels, manifest: Path) -> tuple[dict, str]:
+    """One threshold per method for every film, and where it came from."""
     if params["thresholds"] == "cards":
         return {}, "model cards (learned) and 4 sigma (top-hat), as asked"
     rows = read_manifest(manifest)
@@ -52,27 +54,38 @@ def main() -> None:
         fail(str(error))
     out, results = stage_dirs("filmeval")
     with StageTimer(results) as timer:
-        thresholds, threshold_source = _thresholds(params, models, folders["outputs"] / "split" / "manifest.csv")
-        scores, seconds = {}, {}
+        maps, truths, pixels = {}, {}, {}
         for item in films:
             try:
-                film, truth = load_pair(item)
+                pixels[item.name], truths[item.name] = load_pair(item)
             except (BadImage, AnnotatedError) as error:
                 notes.append(f"{item.name}: {error}, left out")
                 continue
-            scores[item.name], masks = evaluate_film(film, truth, models, params["sources"], thresholds, settings,
-                                                     params["cover"])
-            seconds[item.name] = {m: s.pop("seconds") for m, s in scores[item.name].items() if "seconds" in s}
+            maps[item.name] = film_maps(pixels[item.name], models, params["sources"], settings)
+        if not maps:
+            fail(f"no annotated film of {params['films']} could be read: " + "; ".join(notes))
+        if params["thresholds"] == "leave_one_film_out":
+            try:
+                per_film = leave_one_film_out(maps, truths)
+            except AnnotatedError as error:
+                fail(str(error))
+            threshold_source = "leave one film out: each film at the best pooled Dice of the other films"
+        else:
+            chosen, threshold_source = _thresholds(params, models, folders["outputs"] / "split" / "manifest.csv")
+            per_film = {name: chosen for name in maps}
+        scores, seconds = {}, {}
+        for name, one in maps.items():
+            scores[name], masks = score_film(one, truths[name], per_film[name], params["min_area"], params["cover"])
+            seconds[name] = {m: s.pop("seconds") for m, s in scores[name].items() if "seconds" in s}
             if params["pictures"]:
                 for method, mask in masks.items():
-                    write_png(out / "pictures" / f"{item.name}_{method}.png", two_colour_picture(film, mask, truth))
+                    write_png(out / "pictures" / f"{name}_{method}.png",
+                              two_colour_picture(pixels[name], mask, truths[name]))
         timer.extra["inspection_seconds"] = seconds
-    if not scores:
-        fail(f"no annotated film of {params['films']} could be read: " + "; ".join(notes))
     mean = mean_scores(scores)
     write_json(results / "metrics.json", {
         "films": len(scores), "threshold_source": threshold_source,
-        "thresholds": {m: scores[next(iter(scores))][m]["threshold"] for m in mean},
+        "thresholds": {name: {m: entry["threshold"] for m, entry in film.items()} for name, film in scores.items()},
         "mean": mean, "per_film": scores, "notes": notes})
     for note in notes:
         print(f"filmeval: {note}")

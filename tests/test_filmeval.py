@@ -6,9 +6,10 @@ import numpy as np
 import pytest
 
 from riawelc.constants import DEFECT_CLASSES, PATCH_SIZE
-from riawelc.filmeval import (TOPHAT, AnnotatedError, evaluate_film, load_pair, mean_scores, read_annotated,
+from riawelc.filmeval import (PROBABILITY_GRID, SIGMA_GRID, TOPHAT, AnnotatedError, evaluate_film, film_maps,
+                              leave_one_film_out, load_pair, mean_scores, read_annotated, score_film,
                               true_mask_patches, validation_thresholds)
-from riawelc.filmmetrics import TOPHAT_SIGMAS
+from riawelc.filmmetrics import TOPHAT_SIGMAS, best_threshold
 from riawelc.synthfilm import FilmSpec, generate_film, write_films
 from tests.test_filminspect import band_film, fake_models
 
@@ -119,3 +120,20 @@ def test_validation_thresholds_and_true_mask_patches():
     assert found is not None and found[1][0].all() and not found[1][1].any()
     rows[0]["mask"] = ""  # a defect patch without its mask: the truth is unknown, so no val thresholds
     assert true_mask_patches(rows, read, None) is None
+
+
+def test_leave_one_film_out_scores_each_film_at_thresholds_chosen_on_the_others():
+    film, truth = spotted_film()
+    faint = film.copy()
+    faint[truth] = 95  # the same spots, barely darker than the 100 the fake U-Net needs: another best level
+    maps = {"dark": film_maps(film, fake_models(), ["unet"]), "faint": film_maps(faint, fake_models(), ["unet"])}
+    truths = {"dark": truth, "faint": truth}
+    chosen = leave_one_film_out(maps, truths)
+    for name, other in (("dark", "faint"), ("faint", "dark")):
+        assert chosen[name][TOPHAT] == best_threshold([maps[other].scores[TOPHAT]], [truth], SIGMA_GRID)[0]
+        assert chosen[name]["unet"] == best_threshold([maps[other].scores["unet"]], [truth], PROBABILITY_GRID)[0]
+    assert chosen["dark"][TOPHAT] != chosen["faint"][TOPHAT]
+    scores, masks = score_film(maps["dark"], truth, chosen["dark"])
+    assert scores[TOPHAT]["threshold"] == chosen["dark"][TOPHAT] and masks[TOPHAT].dtype == np.uint8
+    with pytest.raises(AnnotatedError, match="at least 2 annotated films"):
+        leave_one_film_out({"dark": maps["dark"]}, truths)
