@@ -2,6 +2,7 @@
 `service` dependency group, where RIAWELC_TEST_MODEL_DIR points at models exported elsewhere."""
 
 import os
+import time
 from pathlib import Path
 
 import pytest
@@ -22,6 +23,22 @@ def model_dir(tmp_path_factory) -> Path:
     from tests.serve.make_models import make_models
 
     return make_models(tmp_path_factory.mktemp("serve-models"))
+
+
+@pytest.fixture(scope="module")
+def client(model_dir):
+    """One ready service per test module, for its read-only tests."""
+    from litestar.testing import TestClient
+
+    from serve.app import create_app
+    from serve.settings import Settings
+
+    with TestClient(create_app(Settings(model_dir=model_dir))) as test_client:
+        deadline = time.monotonic() + 120
+        while test_client.get("/ready").status_code != 200:
+            assert time.monotonic() < deadline, test_client.get("/ready").text
+            time.sleep(0.05)
+        yield test_client
 
 
 def encode(array, suffix: str = ".png") -> bytes:

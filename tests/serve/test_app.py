@@ -48,22 +48,6 @@ def sessions(model_dir):
             lambda x: unet.run(["mask"], {"image": x})[0], card["cam_scale"])
 
 
-@pytest.fixture(scope="module")
-def client(model_dir):
-    """One ready service for the read-only tests of this module."""
-    from litestar.testing import TestClient
-
-    from serve.app import create_app
-    from serve.settings import Settings
-
-    with TestClient(create_app(Settings(model_dir=model_dir))) as test_client:
-        deadline = time.monotonic() + 120
-        while test_client.get("/ready").status_code != 200:
-            assert time.monotonic() < deadline, test_client.get("/ready").text
-            time.sleep(0.05)
-        yield test_client
-
-
 def test_health_ready_and_model_info(client, model_dir):
     assert client.get("/health").json() == {"status": "ok"}
     ready = client.get("/ready").json()

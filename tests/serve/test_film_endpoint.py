@@ -14,22 +14,6 @@ from tests.serve.test_decode import png_header_only
 
 
 @pytest.fixture(scope="module")
-def client(model_dir):
-    """One ready service for the read-only tests of this module."""
-    from litestar.testing import TestClient
-
-    from serve.app import create_app
-    from serve.settings import Settings
-
-    with TestClient(create_app(Settings(model_dir=model_dir))) as test_client:
-        deadline = time.monotonic() + 120
-        while test_client.get("/ready").status_code != 200:
-            assert time.monotonic() < deadline, test_client.get("/ready").text
-            time.sleep(0.05)
-        yield test_client
-
-
-@pytest.fixture(scope="module")
 def reference(model_dir):
     """The same ONNX files opened by riawelc.filminspect itself, one thread as the service's sessions."""
     return FilmModels.load(model_dir, threads=1)
