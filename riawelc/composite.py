@@ -1,0 +1,116 @@
+"""Composite patches: synthetic defects drawn onto real film windows, with true masks.
+
+    python -m riawelc.composite --patches data-films --out data-composite [--seed 0]
+
+The real film patches (riawelc.films) have weak labels (1 cm cells) and no masks; the synthetic sample has true
+masks but a film look no real film has. Here every `no_defect` window of a real patch tree is kept as it is or
+receives one synthetic defect (crack, lack of penetration or porosity, by the sample's own field makers), drawn
+with a darkness of `contrast` x the window's grain sigma, so defect visibility follows each film's exposure and
+grain. The result is a RIAWELC-layout tree with `masks/`, the film ids kept in the names, that the whole DAG
+trains on unchanged (`profiles/gdxray_composite.yaml`): real grain, real exposure spread, known masks. The
+backgrounds' own unlisted defects (about a quarter of "no defect" windows hold one, README "Real films") stay
+in as label noise.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+
+import cv2
+import numpy as np
+
+from riawelc.constants import CLASSES, DEFECT_CLASSES, MASKS_DIRNAME, NO_DEFECT, PATCH_SIZE
+from riawelc.filmmetrics import noise_sigma
+from riawelc.images import IMAGE_SUFFIXES, BadImage, read_patch
+from riawelc.synth import _DEFECTS, MASK_THRESHOLD, MIN_MASK_PIXELS, _encode_png, _Seam, _write
+
+CONTRAST = (4.0, 14.0)  # defect darkness at field 1, in grain sigmas: real pores pass a 10-sigma top-hat
+SEAM_HALF_WIDTH = 60.0  # px: where the field makers put pores and cracks (within the band) and the root line
+
+
+def seam_of(window: np.ndarray, half_width: float = SEAM_HALF_WIDTH) -> _Seam:
+    """The window's seam as the sample's field makers expect it. riawelc.films cuts its windows centred on the
+    fitted seam line, and at native scale the band fills most of a window, so: the centre row, a fixed half width."""
+    return _Seam(np.full(PATCH_SIZE, (PATCH_SIZE - 1) / 2, np.float32), np.full(PATCH_SIZE, half_width, np.float32))
+
+
+def add_defect(window: np.ndarray, label: str, rng: np.random.Generator,
+               contrast: tuple[float, float] = CONTRAST) -> tuple[np.ndarray, np.ndarray]:
+    """(window with one synthetic defect of class `label`, its uint8 0/1 mask)."""
+    make_field, _ = _DEFECTS[label]
+    seam = seam_of(window)
+    for _ in range(50):
+        field = make_field(rng, seam)
+        if np.count_nonzero(field >= MASK_THRESHOLD) >= MIN_MASK_PIXELS:
+            break
+    darkness = rng.uniform(*contrast) * noise_sigma(window)
+    blurred = cv2.GaussianBlur(field, (0, 0), rng.uniform(0.5, 0.9))  # the imaging blur the film already has
+    image = np.clip(np.rint(window.astype(np.float32) - darkness * blurred), 0, 255).astype(np.uint8)
+    return image, (field >= MASK_THRESHOLD).astype(np.uint8)
+
+
+def _no_defect_windows(patches: Path) -> list[Path]:
+    folder = patches / NO_DEFECT
+    if not folder.is_dir():
+        raise BadImage(f"{patches} has no {NO_DEFECT}/ folder: pass a patch tree made by python -m riawelc.films")
+    files = sorted(p for p in folder.iterdir() if p.is_file() and p.suffix.lower() in IMAGE_SUFFIXES)
+    if not files:
+        raise BadImage(f"{folder} holds no patches")
+    return files
+
+
+def write_composite(patches: Path, out: Path, seed: int = 0, contrast: tuple[float, float] = CONTRAST) -> dict:
+    """Deal the no_defect windows of `patches` round-robin (seeded order) over the four classes; write the tree."""
+    out = Path(out)
+    if out.exists() and any(out.iterdir()):
+        raise FileExistsError(f"{out} is not empty; write the composite tree into an empty folder")
+    rng = np.random.default_rng(seed)
+    files = _no_defect_windows(Path(patches))
+    counts = {name: 0 for name in CLASSES}
+    skipped = []
+    for k, index in enumerate(rng.permutation(len(files))):
+        path = files[index]
+        label = CLASSES[k % len(CLASSES)]
+        try:
+            window = read_patch(path)[..., 0]
+        except BadImage as error:
+            skipped.append(f"{path.name}: {error}")
+            continue
+        mask = None
+        if label in DEFECT_CLASSES:
+            window, mask = add_defect(window, label, rng, contrast)
+        _write(out / label / path.name, _encode_png(window))
+        if mask is not None:
+            _write(out / MASKS_DIRNAME / path.name, _encode_png(mask * 255))
+        counts[label] += 1
+    return {"patches": str(patches), "seed": seed, "contrast_sigmas": list(contrast), "per_class": counts,
+            "films": len({p.name.split("_Img")[0] for p in files}), "skipped": skipped}
+
+
+def main(argv: list[str] | None = None) -> int:
+    p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument("--patches", type=Path, required=True, help="a patch tree from python -m riawelc.films")
+    p.add_argument("--out", type=Path, required=True, help="new folder for the composite tree")
+    p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--contrast", type=float, nargs=2, default=CONTRAST, metavar=("LOW", "HIGH"),
+                   help=f"defect darkness range in grain sigmas (default {CONTRAST[0]:g} {CONTRAST[1]:g})")
+    args = p.parse_args(argv)
+    if not 0 < args.contrast[0] <= args.contrast[1]:
+        print(f"error: --contrast needs 0 < LOW <= HIGH, got {args.contrast}", file=sys.stderr)
+        return 2
+    try:
+        summary = write_composite(args.patches, args.out, args.seed, tuple(args.contrast))
+    except (BadImage, FileExistsError) as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 2
+    (args.out.parent / f"{args.out.name}-report.json").write_text(json.dumps(summary, indent=1) + "\n")
+    print(f"{sum(summary['per_class'].values())} patches from {summary['films']} films: {summary['per_class']}; "
+          f"tree {args.out}, report {args.out.name}-report.json")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
