@@ -40,6 +40,8 @@ def seam_of(window: np.ndarray, half_width: float = SEAM_HALF_WIDTH) -> _Seam:
 def add_defect(window: np.ndarray, label: str, rng: np.random.Generator,
                contrast: tuple[float, float] = CONTRAST) -> tuple[np.ndarray, np.ndarray]:
     """(window with one synthetic defect of class `label`, its uint8 0/1 mask)."""
+    if window.shape != (PATCH_SIZE, PATCH_SIZE) or window.dtype != np.uint8:
+        raise ValueError(f"window must be a {PATCH_SIZE} x {PATCH_SIZE} uint8 array, got {window.shape} {window.dtype}")
     make_field, _ = _DEFECTS[label]
     seam = seam_of(window)
     for _ in range(50):
@@ -75,7 +77,7 @@ def write_composite(patches: Path, out: Path, seed: int = 0, contrast: tuple[flo
         path = files[index]
         label = CLASSES[k % len(CLASSES)]
         try:
-            window = read_patch(path)[..., 0]
+            window = read_patch(path)
         except BadImage as error:
             skipped.append(f"{path.name}: {error}")
             continue
