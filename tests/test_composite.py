@@ -1,0 +1,85 @@
+"""Composite patches: synthetic defects with true masks on real-looking film windows (riawelc.composite)."""
+
+import cv2
+import numpy as np
+import pytest
+
+from riawelc.composite import add_defect, main, write_composite
+from riawelc.constants import CLASSES, DEFECT_CLASSES, NO_DEFECT, PATCH_SIZE
+from riawelc.dataset import scan_tree
+from riawelc.filmmetrics import noise_sigma
+from riawelc.images import BadImage
+
+
+def grainy_window(seed: int = 0, level: float = 150, grain: float = 3.0) -> np.ndarray:
+    rng = np.random.default_rng(seed)
+    return np.clip(level + rng.normal(0, grain, (PATCH_SIZE, PATCH_SIZE)), 0, 255).astype(np.uint8)
+
+
+@pytest.mark.parametrize("label", DEFECT_CLASSES)
+def test_a_defect_is_darker_than_the_grain_where_its_mask_is(label):
+    window = grainy_window()
+    image, mask = add_defect(window, label, np.random.default_rng(1))
+    assert image.shape == window.shape and image.dtype == np.uint8 and mask.sum() >= 12
+    drop = window.astype(float) - image.astype(float)
+    sigma = noise_sigma(window)
+    assert drop[mask > 0].mean() > 2 * sigma  # at least a few grain sigmas where the mask says defect
+    far = cv2.dilate(mask, np.ones((15, 15), np.uint8)) == 0
+    assert np.abs(drop[far]).max() == 0  # nothing changes away from the defect
+    again, mask_again = add_defect(window, label, np.random.default_rng(1))
+    assert np.array_equal(image, again) and np.array_equal(mask, mask_again)
+
+
+def test_darkness_follows_the_grain():
+    quiet, noisy = grainy_window(grain=1.5), grainy_window(grain=6.0)
+    drops = []
+    for window in (quiet, noisy):
+        image, mask = add_defect(window, "porosity", np.random.default_rng(4))
+        drops.append((window.astype(float) - image)[mask > 0].mean())
+    assert drops[1] > 2 * drops[0]
+
+
+def test_add_defect_refuses_a_window_of_the_wrong_shape():
+    with pytest.raises(ValueError, match="227 x 227 uint8"):
+        add_defect(grainy_window()[..., None], "crack", np.random.default_rng(0))
+
+
+def _film_tree(root, count=8):
+    folder = root / NO_DEFECT
+    folder.mkdir(parents=True)
+    names = [f"RRT-{900 + k % 2}R_Img1_W227_S114_[0][{k}].png" for k in range(count)]
+    for k, name in enumerate(names):
+        cv2.imwrite(str(folder / name), grainy_window(seed=k))
+    (root / "porosity").mkdir()  # the weakly labelled defect windows are not used
+    cv2.imwrite(str(root / "porosity" / "RRT-900R_Img1_W227_S114_[0][99].png"), grainy_window(seed=99))
+    return names
+
+
+def test_the_tree_deals_every_background_once_and_masks_the_defect_ones(tmp_path):
+    names = _film_tree(tmp_path / "films")
+    summary = write_composite(tmp_path / "films", tmp_path / "out", seed=3)
+    assert summary["per_class"] == {name: 2 for name in CLASSES} and summary["films"] == 2
+    scan = scan_tree(tmp_path / "out")
+    assert sorted(p.path.name for p in scan.patches) == sorted(names) and not scan.rejects
+    for patch in scan.patches:
+        assert (patch.path.name in scan.masks) == (patch.label != NO_DEFECT), patch
+        if patch.label == NO_DEFECT:  # kept as it was
+            assert patch.path.read_bytes() != b"" and np.array_equal(
+                cv2.imread(str(patch.path), 0), cv2.imread(str(tmp_path / "films" / NO_DEFECT / patch.path.name), 0))
+    write_composite(tmp_path / "films", tmp_path / "again", seed=3)
+    for patch in scan.patches:
+        twin = tmp_path / "again" / patch.label / patch.path.name
+        assert twin.read_bytes() == patch.path.read_bytes()
+    with pytest.raises(FileExistsError, match="not empty"):
+        write_composite(tmp_path / "films", tmp_path / "out")
+    with pytest.raises(BadImage, match="no no_defect/ folder"):
+        write_composite(tmp_path / "out" / "masks", tmp_path / "elsewhere")
+
+
+def test_cli_reports_and_refuses_bad_contrast(tmp_path, capsys):
+    _film_tree(tmp_path / "films", count=4)
+    assert main(["--patches", str(tmp_path / "films"), "--out", str(tmp_path / "out"), "--contrast", "5", "2"]) == 2
+    assert "error: --contrast needs 0 < LOW <= HIGH" in capsys.readouterr().err
+    assert main(["--patches", str(tmp_path / "films"), "--out", str(tmp_path / "out")]) == 0
+    assert "4 patches from 2 films" in capsys.readouterr().out
+    assert (tmp_path / "out-report.json").is_file()
