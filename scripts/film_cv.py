@@ -12,6 +12,10 @@ stage does with val), and the other K-2 folds train. Every fold is trained exact
         --score-on val --out results-real/ablation/gamma.json -S 'classify.augment_gamma=[0.6, 1.6]'
     # the same folds with the classical baseline (hand-made features + gradient boosting), no CNN
     python scripts/film_cv.py ... --classifier classical
+    # train on another tree of the same films (drawn defects on real windows: riawelc.composite), score the
+    # real patches: the training folds' films train and the monitor fold's monitor, from --train-data only
+    python scripts/film_cv.py --profile profiles/gdxray_composite.yaml --data data-films --train-data data-composite \
+        --folds 5 --out results-real/cv/composite_cnn.json
 
 Every result carries the majority-class baseline (the training folds' most common class) beside it. Macro-F1 is
 over the classes present in the scored films' labels (a fold without lack-of-penetration films cannot score it);
@@ -157,7 +161,9 @@ def train_classical(train, score_images: np.ndarray, seed: int) -> tuple[np.ndar
     return probabilities, {"train_accuracy": round(float(model.score(patch_features(train[0]), train[1])), 4)}
 
 
-def run_arm(args, params, manifest, train_rows, val_rows, score_rows) -> dict:
+def run_arm(args, params, manifest, train_rows, val_rows, score_rows, baseline_rows=None) -> dict:
+    """Train on train_rows (monitor on val_rows), score score_rows; the majority baseline is the most common class
+    of baseline_rows (default train_rows): with --train-data, the real patches of the training films."""
     from stages.common import load_split
 
     _, x_train, y_train = load_split(train_rows, None)
@@ -171,7 +177,8 @@ def run_arm(args, params, manifest, train_rows, val_rows, score_rows) -> dict:
     return {"films": sorted(set(score_rows["radiograph"])),
             "monitor_films": sorted(set(val_rows["radiograph"])) if val_rows is not None else [],
             "train_images": int(len(y_train)), "model": scores(y_score, predicted),
-            "majority": majority(y_train, y_score), "training": summary}
+            "majority": majority(y_train if baseline_rows is None else load_split(baseline_rows, None)[2], y_score),
+            "training": summary}
 
 
 def spread(values: list[float]) -> dict:
@@ -185,6 +192,8 @@ def main() -> None:
     parser.add_argument("--profile", type=Path, help="a profiles/*.yaml applied over --params (before -S)")
     parser.add_argument("-S", dest="overrides", action="append", default=[], help="section.key=value (YAML)")
     parser.add_argument("--data", type=Path, help="patch tree (with --split-manifest: its films keep their split)")
+    parser.add_argument("--train-data", type=Path, help="train and monitor on this tree's patches of the training "
+                                                         "and monitor films instead (scoring stays on --data)")
     parser.add_argument("--folds", type=int, default=5)
     parser.add_argument("--fold-seed", type=int, default=0)
     parser.add_argument("--only-folds", type=int, nargs="*", help="run these folds only (0-based)")
@@ -214,7 +223,13 @@ def main() -> None:
             manifest = film_manifest(args.data)
             manifest = manifest.assign(split=manifest["radiograph"].map(films).fillna(""))
         by_split = {name: manifest[manifest["split"] == name] for name in ("train", "val", "test")}
-        arm = run_arm(args, params, manifest, by_split["train"], by_split["val"], by_split[args.score_on])
+        if args.train_data is not None:
+            films = manifest.groupby("radiograph")["split"].first()
+            other = film_manifest(args.train_data)
+            other = other.assign(split=other["radiograph"].map(films).fillna(""))
+            by_split.update(train=other[other["split"] == "train"], val=other[other["split"] == "val"])
+        arm = run_arm(args, params, manifest, by_split["train"], by_split["val"], by_split[args.score_on],
+                      manifest[manifest["split"] == "train"])
         result.update({"mode": f"split, scored on {args.score_on}", **arm})
         print(f"{args.out.stem}: {args.score_on} accuracy {arm['model']['accuracy']:.3f} macro-F1 "
               f"{arm['model']['macro_f1']:.3f} (majority {arm['majority']['accuracy']:.3f} / "
@@ -225,14 +240,19 @@ def main() -> None:
         manifest = film_manifest(args.data)
         folds = film_folds(manifest, args.folds, args.fold_seed)
         manifest = manifest.assign(fold=manifest["radiograph"].map(folds))
+        trainer = manifest
+        if args.train_data is not None:  # films without a fold (no scored patches) take no part
+            trainer = film_manifest(args.train_data)
+            trainer = trainer.assign(fold=trainer["radiograph"].map(folds)).dropna(subset=["fold"])
+            result["train_data"] = str(args.train_data)
         result.update({"mode": f"{args.folds}-fold film CV", "data": str(args.data),
                        "folds": {f: sorted(k for k, v in folds.items() if v == f) for f in range(args.folds)},
                        "runs": []})
         for fold in args.only_folds if args.only_folds is not None else range(args.folds):
             monitor = (fold + 1) % args.folds
-            train = manifest[~manifest["fold"].isin([fold, monitor])]
-            arm = run_arm(args, params, manifest, train, manifest[manifest["fold"] == monitor],
-                          manifest[manifest["fold"] == fold])
+            train = trainer[~trainer["fold"].isin([fold, monitor])]
+            arm = run_arm(args, params, manifest, train, trainer[trainer["fold"] == monitor],
+                          manifest[manifest["fold"] == fold], manifest[~manifest["fold"].isin([fold, monitor])])
             result["runs"].append({"fold": fold, **arm})
             summarise(result)
             write(args.out, result, started)  # after every fold: a long CV that is stopped keeps what it has
