@@ -176,6 +176,7 @@ def run_arm(args, params, manifest, train_rows, val_rows, score_rows, baseline_r
     predicted = probabilities.argmax(axis=1)
     return {"films": sorted(set(score_rows["radiograph"])),
             "monitor_films": sorted(set(val_rows["radiograph"])) if val_rows is not None else [],
+            "train_films": sorted(set(train_rows["radiograph"])),
             "train_images": int(len(y_train)), "model": scores(y_score, predicted),
             "majority": majority(y_train if baseline_rows is None else load_split(baseline_rows, None)[2], y_score),
             "training": summary}

@@ -138,3 +138,38 @@ def test_training_dataset_applies_the_configured_photometric_settings():
     first = next(iter(_train_dataset(images, labels, plain, 1)))[0].numpy()
     second = next(iter(_train_dataset(images, labels, strong, 1)))[0].numpy()
     assert np.abs(first - second).mean() > 1.0  # fails if the settings never reach the augmentation
+
+
+def _tree(root: Path, counts: dict[str, dict[str, int]]) -> None:
+    """counts: film -> class -> patches (random 227 px patches, RIAWELC-style names)."""
+    import cv2
+
+    rng = np.random.default_rng(0)
+    for film, per_class in counts.items():
+        for label, n in per_class.items():
+            (root / label).mkdir(parents=True, exist_ok=True)
+            for k in range(n):
+                patch = rng.normal(128, 10, (227, 227)).clip(0, 255).astype(np.uint8)
+                cv2.imwrite(str(root / label / f"{film}_Img1_W227_S114_[0][{k}].png"), patch)
+
+
+def test_film_cv_trains_on_another_tree_of_the_same_films_and_scores_the_real_one(tmp_path):
+    import json
+    import subprocess
+
+    films = [f"RRT-{n}R" for n in range(901, 907)]
+    _tree(tmp_path / "real", {f: {"no_defect": 3, "porosity": 1} for f in films})
+    _tree(tmp_path / "drawn", {f: {"crack": 2, "porosity": 1, "no_defect": 1} for f in films[:5]})
+    out = tmp_path / "cv.json"
+    result = subprocess.run([sys.executable, str(ROOT / "scripts" / "film_cv.py"), "--data", str(tmp_path / "real"),
+                             "--train-data", str(tmp_path / "drawn"), "--folds", "3", "--classifier", "classical",
+                             "--out", str(out)], capture_output=True, text=True, cwd=ROOT)
+    assert result.returncode == 0, result.stderr
+    cv = json.loads(out.read_text())
+    assert cv["train_data"] == str(tmp_path / "drawn") and len(cv["runs"]) == 3
+    for run in cv["runs"]:
+        assert not set(run["train_films"]) & (set(run["films"]) | set(run["monitor_films"]))
+        assert set(run["train_films"]) <= set(films[:5])  # the drawn tree trains ...
+        assert run["train_images"] == 4 * len(run["train_films"])
+        assert run["model"]["images"] == 4 * len(run["films"])  # ... and the real one is scored
+        assert run["majority"]["accuracy"] == 0.75  # the real training films' majority (no_defect), not crack
