@@ -224,12 +224,13 @@ def main() -> None:
             manifest = film_manifest(args.data)
             manifest = manifest.assign(split=manifest["radiograph"].map(films).fillna(""))
         by_split = {name: manifest[manifest["split"] == name] for name in ("train", "val", "test")}
+        scored = by_split[args.score_on]  # always the real patches, also with --train-data
         if args.train_data is not None:
             films = manifest.groupby("radiograph")["split"].first()
             other = film_manifest(args.train_data)
             other = other.assign(split=other["radiograph"].map(films).fillna(""))
             by_split.update(train=other[other["split"] == "train"], val=other[other["split"] == "val"])
-        arm = run_arm(args, params, manifest, by_split["train"], by_split["val"], by_split[args.score_on],
+        arm = run_arm(args, params, manifest, by_split["train"], by_split["val"], scored,
                       manifest[manifest["split"] == "train"])
         result.update({"mode": f"split, scored on {args.score_on}", **arm})
         print(f"{args.out.stem}: {args.score_on} accuracy {arm['model']['accuracy']:.3f} macro-F1 "

@@ -173,3 +173,25 @@ def test_film_cv_trains_on_another_tree_of_the_same_films_and_scores_the_real_on
         assert run["train_images"] == 4 * len(run["train_films"])
         assert run["model"]["images"] == 4 * len(run["films"])  # ... and the real one is scored
         assert run["majority"]["accuracy"] == 0.75  # the real training films' majority (no_defect), not crack
+
+
+def test_film_cv_split_mode_with_another_training_tree_scores_the_real_split(tmp_path):
+    import json
+    import subprocess
+
+    films = [f"RRT-{n}R" for n in range(901, 906)]
+    _tree(tmp_path / "real", {f: {"no_defect": 3, "porosity": 1} for f in films})
+    _tree(tmp_path / "drawn", {f: {"crack": 2, "porosity": 1, "no_defect": 1} for f in films})
+    splits = dict(zip(films, ["train", "train", "train", "val", "test"]))
+    pd.DataFrame({"radiograph": list(splits), "split": list(splits.values())}).to_csv(tmp_path / "m.csv", index=False)
+    for split, film in (("val", films[3]), ("test", films[4])):
+        out = tmp_path / f"{split}.json"
+        result = subprocess.run([sys.executable, str(ROOT / "scripts" / "film_cv.py"), "--data", str(tmp_path / "real"),
+                                 "--train-data", str(tmp_path / "drawn"), "--split-manifest", str(tmp_path / "m.csv"),
+                                 "--score-on", split, "--classifier", "classical", "--out", str(out)],
+                                capture_output=True, text=True, cwd=ROOT)
+        assert result.returncode == 0, result.stderr
+        arm = json.loads(out.read_text())
+        assert arm["films"] == [film] and arm["model"]["images"] == 4  # the real patches of that film
+        assert arm["train_films"] == films[:3] and arm["train_images"] == 12
+        assert arm["majority"]["accuracy"] == 0.75
