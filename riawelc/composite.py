@@ -27,6 +27,10 @@ from riawelc.filmmetrics import noise_sigma
 from riawelc.images import IMAGE_SUFFIXES, BadImage, read_patch
 from riawelc.synth import _DEFECTS, MASK_THRESHOLD, MIN_MASK_PIXELS, _encode_png, _Seam, _write
 
+class CompositeError(ValueError):
+    """The input is not a patch tree this command can use; the message names the folder."""
+
+
 CONTRAST = (4.0, 14.0)  # defect darkness at field 1, in grain sigmas: real pores pass a 10-sigma top-hat
 SEAM_HALF_WIDTH = 60.0  # px: where the field makers put pores and cracks (within the band) and the root line
 
@@ -57,10 +61,10 @@ def add_defect(window: np.ndarray, label: str, rng: np.random.Generator,
 def _no_defect_windows(patches: Path) -> list[Path]:
     folder = patches / NO_DEFECT
     if not folder.is_dir():
-        raise BadImage(f"{patches} has no {NO_DEFECT}/ folder: pass a patch tree made by python -m riawelc.films")
+        raise CompositeError(f"{patches} has no {NO_DEFECT}/ folder: pass a patch tree made by python -m riawelc.films")
     files = sorted(p for p in folder.iterdir() if p.is_file() and p.suffix.lower() in IMAGE_SUFFIXES)
     if not files:
-        raise BadImage(f"{folder} holds no patches")
+        raise CompositeError(f"{folder} holds no patches")
     return files
 
 
@@ -105,7 +109,7 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     try:
         summary = write_composite(args.patches, args.out, args.seed, tuple(args.contrast))
-    except (BadImage, FileExistsError) as error:
+    except (CompositeError, FileExistsError) as error:
         print(f"error: {error}", file=sys.stderr)
         return 2
     (args.out.parent / f"{args.out.name}-report.json").write_text(json.dumps(summary, indent=1) + "\n")

@@ -7,7 +7,6 @@ model (float32 NHWC raw pixels 0..255, input name "image") and has a named, dyna
 
 from __future__ import annotations
 
-import hashlib
 import json
 from pathlib import Path
 
@@ -21,6 +20,7 @@ import yaml
 
 import riawelc
 from riawelc.constants import CLASSES, PATCH_SIZE, UNET_SIZE
+from riawelc.digest import sha256_of
 
 INPUT_NAME = "image"
 BATCH_DIM = "batch"
@@ -105,14 +105,6 @@ def parity(keras_model: keras.Model, onnx_path: str | Path, images: np.ndarray, 
                 np.array_equal(onnx_value.argmax(axis=-1), np.asarray(keras_value).argmax(axis=-1))
             )
     return report
-
-
-def sha256_of(path: str | Path) -> str:
-    digest = hashlib.sha256()
-    with open(path, "rb") as file:
-        for block in iter(lambda: file.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
 
 
 def data_md5(dvc_file: str | Path) -> str:

@@ -15,6 +15,7 @@ from pathlib import Path
 import numpy as np
 
 from riawelc.constants import PATCH_SIZE
+from riawelc.digest import sha256_of
 from riawelc.images import to_unet_size
 
 
@@ -121,12 +122,6 @@ def compare_segmenters(fp32_path, int8_path, patches: np.ndarray, true_masks: np
             "dice_change": float(np.mean(d8) - np.mean(d32)) if d32 else None,
             "dice_int8_vs_fp32": float(np.mean([dice(a, b, threshold) for a, b in zip(m8, m32)])),
             "max_mask_diff": float(np.abs(m32 - m8).max())}
-
-
-def sha256_of(path: str | Path) -> str:
-    import hashlib
-
-    return hashlib.sha256(Path(path).read_bytes()).hexdigest()
 
 
 def int8_models(model_dir: str | Path, calibration: np.ndarray, test_patches: np.ndarray, labels: np.ndarray,

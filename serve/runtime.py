@@ -8,7 +8,6 @@ riawelc.constants) and raises ModelError with the reason otherwise: the app then
 from __future__ import annotations
 
 import dataclasses
-import hashlib
 import json
 from dataclasses import dataclass
 from pathlib import Path
@@ -17,6 +16,7 @@ import numpy as np
 import onnxruntime as ort
 
 from riawelc.constants import CLASSES, PATCH_SIZE
+from riawelc.digest import sha256_of
 from riawelc.filminspect import FilmModels, FilmSettings, inspect_film
 from riawelc.inspect import Inspection, inspect_patches
 from riawelc.pseudomask import PseudoMaskConfig
@@ -28,14 +28,6 @@ DEFAULT_MASK_THRESHOLD = 0.5
 
 class ModelError(RuntimeError):
     """The models cannot be used; the message says why (shown by /ready and in 503 problems)."""
-
-
-def _sha256(path: Path) -> str:
-    digest = hashlib.sha256()
-    with open(path, "rb") as file:
-        for block in iter(lambda: file.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
 
 
 def _read_card(model_dir: Path, name: str) -> tuple[Path, dict]:
@@ -52,7 +44,7 @@ def _read_card(model_dir: Path, name: str) -> tuple[Path, dict]:
     expected = card.get("onnx", {}).get("sha256") if isinstance(card.get("onnx"), dict) else None
     if not expected:
         raise ModelError(f"{card_path} has no onnx.sha256")
-    actual = _sha256(onnx_path)
+    actual = sha256_of(onnx_path)
     if actual != expected:
         raise ModelError(f"{onnx_path} is corrupt or was replaced: sha256 {actual[:12]}..., its card says "
                          f"{expected[:12]}...")

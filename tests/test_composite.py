@@ -4,11 +4,10 @@ import cv2
 import numpy as np
 import pytest
 
-from riawelc.composite import add_defect, main, write_composite
+from riawelc.composite import CompositeError, add_defect, main, write_composite
 from riawelc.constants import CLASSES, DEFECT_CLASSES, NO_DEFECT, PATCH_SIZE
 from riawelc.dataset import scan_tree
 from riawelc.filmmetrics import noise_sigma
-from riawelc.images import BadImage
 
 
 def grainy_window(seed: int = 0, level: float = 150, grain: float = 3.0) -> np.ndarray:
@@ -72,7 +71,7 @@ def test_the_tree_deals_every_background_once_and_masks_the_defect_ones(tmp_path
         assert twin.read_bytes() == patch.path.read_bytes()
     with pytest.raises(FileExistsError, match="not empty"):
         write_composite(tmp_path / "films", tmp_path / "out")
-    with pytest.raises(BadImage, match="no no_defect/ folder"):
+    with pytest.raises(CompositeError, match="no no_defect/ folder"):
         write_composite(tmp_path / "out" / "masks", tmp_path / "elsewhere")
 
 
