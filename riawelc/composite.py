@@ -1,12 +1,15 @@
 """Composite patches: synthetic defects drawn onto real film windows, with true masks.
 
-    python -m riawelc.composite --patches data-films --out data-composite [--seed 0]
+    python -m riawelc.composite --patches data-films --out data-composite [--seed 0] [--shapes film] [--every-class]
 
 The real film patches (riawelc.films) have weak labels (1 cm cells) and no masks; the synthetic sample has true
 masks but a film look no real film has. Here every `no_defect` window of a real patch tree is kept as it is or
 receives one synthetic defect (crack, lack of penetration or porosity, by the sample's own field makers), drawn
 with a darkness of `contrast` x the window's grain sigma, so defect visibility follows each film's exposure and
-grain. The result is a RIAWELC-layout tree with `masks/`, the film ids kept in the names, that the whole DAG
+grain. With `shapes="film"` cracks and lack of
+penetration take the shapes of the real films' ones (riawelc.filmdefects) instead of the sample's; with
+`every_class=True` every window appears once under each of the four labels (clean, and with one defect of each
+class), so a film's look says nothing about the class. The result is a RIAWELC-layout tree with `masks/`, the film ids kept in the names, that the whole DAG
 trains on unchanged (`profiles/gdxray_composite.yaml`): real grain, real exposure spread, known masks. The
 backgrounds' own unlisted defects (about a quarter of "no defect" windows hold one, README "Real films") stay
 in as label noise.
@@ -23,6 +26,7 @@ import cv2
 import numpy as np
 
 from riawelc.constants import CLASSES, DEFECT_CLASSES, MASKS_DIRNAME, NO_DEFECT, PATCH_SIZE
+from riawelc.filmdefects import FILM_SHAPES
 from riawelc.filmmetrics import noise_sigma
 from riawelc.images import IMAGE_SUFFIXES, BadImage, read_patch
 from riawelc.synth import _DEFECTS, MASK_THRESHOLD, MIN_MASK_PIXELS, _encode_png, _Seam, _write
@@ -32,6 +36,7 @@ class CompositeError(ValueError):
 
 
 CONTRAST = (4.0, 14.0)  # defect darkness at field 1, in grain sigmas: real pores pass a 10-sigma top-hat
+SHAPES = ("sample", "film")  # whose crack and lack-of-penetration shapes are drawn
 SEAM_HALF_WIDTH = 60.0  # px: where the field makers put pores and cracks (within the band) and the root line
 
 
@@ -42,11 +47,15 @@ def seam_of(window: np.ndarray, half_width: float = SEAM_HALF_WIDTH) -> _Seam:
 
 
 def add_defect(window: np.ndarray, label: str, rng: np.random.Generator,
-               contrast: tuple[float, float] = CONTRAST) -> tuple[np.ndarray, np.ndarray]:
+               contrast: tuple[float, float] = CONTRAST, shapes: str = "sample") -> tuple[np.ndarray, np.ndarray]:
     """(window with one synthetic defect of class `label`, its uint8 0/1 mask)."""
     if window.shape != (PATCH_SIZE, PATCH_SIZE) or window.dtype != np.uint8:
         raise ValueError(f"window must be a {PATCH_SIZE} x {PATCH_SIZE} uint8 array, got {window.shape} {window.dtype}")
-    make_field, _ = _DEFECTS[label]
+    if shapes not in SHAPES:
+        raise ValueError(f"shapes must be one of {SHAPES}, got {shapes!r}")
+    make_field = _DEFECTS[label][0]
+    if shapes == "film" and label in FILM_SHAPES:  # the real films' shapes carry their own darkness
+        make_field, contrast = FILM_SHAPES[label]
     seam = seam_of(window)
     for _ in range(50):
         field = make_field(rng, seam)
@@ -68,8 +77,10 @@ def _no_defect_windows(patches: Path) -> list[Path]:
     return files
 
 
-def write_composite(patches: Path, out: Path, seed: int = 0, contrast: tuple[float, float] = CONTRAST) -> dict:
-    """Deal the no_defect windows of `patches` round-robin (seeded order) over the four classes; write the tree."""
+def write_composite(patches: Path, out: Path, seed: int = 0, contrast: tuple[float, float] = CONTRAST,
+                    shapes: str = "sample", every_class: bool = False) -> dict:
+    """Deal the no_defect windows of `patches` round-robin (seeded order) over the four classes, or give each
+    window every class (`every_class`); write the tree. Defect copies of a window are named `<name>_<class>`."""
     out = Path(out)
     if out.exists() and any(out.iterdir()):
         raise FileExistsError(f"{out} is not empty; write the composite tree into an empty folder")
@@ -79,20 +90,22 @@ def write_composite(patches: Path, out: Path, seed: int = 0, contrast: tuple[flo
     skipped = []
     for k, index in enumerate(rng.permutation(len(files))):
         path = files[index]
-        label = CLASSES[k % len(CLASSES)]
         try:
-            window = read_patch(path)
+            clean = read_patch(path)
         except BadImage as error:
             skipped.append(f"{path.name}: {error}")
             continue
-        mask = None
-        if label in DEFECT_CLASSES:
-            window, mask = add_defect(window, label, rng, contrast)
-        _write(out / label / path.name, _encode_png(window))
-        if mask is not None:
-            _write(out / MASKS_DIRNAME / path.name, _encode_png(mask * 255))
-        counts[label] += 1
-    return {"patches": str(patches), "seed": seed, "contrast_sigmas": list(contrast), "per_class": counts,
+        for label in CLASSES if every_class else [CLASSES[k % len(CLASSES)]]:
+            name, window, mask = path.name, clean, None
+            if label in DEFECT_CLASSES:
+                window, mask = add_defect(clean, label, rng, contrast, shapes)
+                name = f"{path.stem}_{label}{path.suffix}" if every_class else name
+            _write(out / label / name, _encode_png(window))
+            if mask is not None:
+                _write(out / MASKS_DIRNAME / name, _encode_png(mask * 255))
+            counts[label] += 1
+    return {"patches": str(patches), "seed": seed, "contrast_sigmas": list(contrast), "shapes": shapes,
+            "every_class": every_class, "per_class": counts,
             "films": len({p.name.split("_Img")[0] for p in files}), "skipped": skipped}
 
 
@@ -102,13 +115,19 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--out", type=Path, required=True, help="new folder for the composite tree")
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--contrast", type=float, nargs=2, default=CONTRAST, metavar=("LOW", "HIGH"),
-                   help=f"defect darkness range in grain sigmas (default {CONTRAST[0]:g} {CONTRAST[1]:g})")
+                   help=f"defect darkness range in grain sigmas (default {CONTRAST[0]:g} {CONTRAST[1]:g}; the "
+                        "film shapes carry their own)")
+    p.add_argument("--shapes", choices=SHAPES, default="sample",
+                   help="crack and lack-of-penetration shapes: the sample's, or drawn after the real films' ones")
+    p.add_argument("--every-class", action="store_true",
+                   help="each window once under every class (clean and with one defect of each class)")
     args = p.parse_args(argv)
     if not 0 < args.contrast[0] <= args.contrast[1]:
         print(f"error: --contrast needs 0 < LOW <= HIGH, got {args.contrast}", file=sys.stderr)
         return 2
     try:
-        summary = write_composite(args.patches, args.out, args.seed, tuple(args.contrast))
+        summary = write_composite(args.patches, args.out, args.seed, tuple(args.contrast), args.shapes,
+                                  args.every_class)
     except (CompositeError, FileExistsError) as error:
         print(f"error: {error}", file=sys.stderr)
         return 2

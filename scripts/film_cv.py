@@ -120,6 +120,11 @@ class EpochPrinter:
 
 def train_cnn(params: dict, train, val, score_images: np.ndarray) -> tuple[np.ndarray, dict]:
     """Trains as the classify stage does; returns the scored images' probabilities and the training summary."""
+    if os.environ.get("RIAWELC_TF_LOGS") != "1":  # TensorFlow's start-up lines, as the stages silence them
+        from riawelc.quiet import native_stderr_silenced
+
+        with native_stderr_silenced():
+            import tensorflow  # noqa: F401
     from riawelc.determinism import seed_everything
     from riawelc.models import build_classifier
     from riawelc.split import class_weights

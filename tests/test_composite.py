@@ -29,6 +29,39 @@ def test_a_defect_is_darker_than_the_grain_where_its_mask_is(label):
     assert np.array_equal(image, again) and np.array_equal(mask, mask_again)
 
 
+def _masks(label, shapes, count=30):
+    window = grainy_window()
+    return [add_defect(window, label, np.random.default_rng(seed), shapes=shapes)[1] for seed in range(count)]
+
+
+def _components(mask):
+    return cv2.connectedComponents(mask)[0] - 1
+
+
+def test_film_shaped_cracks_run_across_the_seam_and_break_as_the_real_ones_do():
+    def tall(mask):
+        rows, cols = np.nonzero(mask)
+        return np.ptp(rows) > np.ptp(cols)
+
+    film, sample = _masks("crack", "film"), _masks("crack", "sample")
+    assert np.mean([tall(m) for m in film]) >= 0.3 > np.mean([tall(m) for m in sample])
+    assert np.mean([_components(m) >= 2 for m in film]) >= 0.5 > np.mean([_components(m) >= 2 for m in sample])
+
+
+def test_film_shaped_lack_of_penetration_is_a_wider_broken_band_off_the_centre_row():
+    film, sample = _masks("lack_of_penetration", "film"), _masks("lack_of_penetration", "sample")
+    centre_rows = [np.nonzero(m)[0].mean() for m in film]
+    assert np.std(centre_rows) > 8 > np.std([np.nonzero(m)[0].mean() for m in sample])
+    assert np.mean([_components(m) >= 2 for m in film]) >= 0.4 and all(_components(m) == 1 for m in sample)
+    heights = [np.median(m.sum(axis=0)[m.sum(axis=0) > 0]) for m in film]
+    assert 5 <= np.median(heights) <= 15
+    window = grainy_window()
+    image, mask = add_defect(window, "lack_of_penetration", np.random.default_rng(2), shapes="film")
+    assert (window.astype(float) - image)[mask > 0].mean() > noise_sigma(window)
+    with pytest.raises(ValueError, match="shapes must be one of"):
+        add_defect(window, "crack", np.random.default_rng(0), shapes="drawn")
+
+
 def test_darkness_follows_the_grain():
     quiet, noisy = grainy_window(grain=1.5), grainy_window(grain=6.0)
     drops = []
@@ -73,6 +106,22 @@ def test_the_tree_deals_every_background_once_and_masks_the_defect_ones(tmp_path
         write_composite(tmp_path / "films", tmp_path / "out")
     with pytest.raises(CompositeError, match="no no_defect/ folder"):
         write_composite(tmp_path / "out" / "masks", tmp_path / "elsewhere")
+
+
+def test_every_class_puts_each_background_under_all_four_labels(tmp_path):
+    names = _film_tree(tmp_path / "films", count=4)
+    summary = write_composite(tmp_path / "films", tmp_path / "out", seed=1, shapes="film", every_class=True)
+    assert summary["per_class"] == {name: 4 for name in CLASSES} and summary["every_class"]
+    scan = scan_tree(tmp_path / "out")
+    assert len(scan.patches) == 16 and not scan.rejects and len({p.md5 for p in scan.patches}) == 16
+    for name in names:
+        stem = name.removesuffix(".png")
+        copies = {p.label: p for p in scan.patches if p.path.name.startswith(stem)}
+        assert sorted(copies) == sorted(CLASSES)
+        assert copies[NO_DEFECT].path.name == name and name not in scan.masks
+        assert {copies[c].radiograph for c in CLASSES} == {name.split("_Img")[0]}
+        for label in DEFECT_CLASSES:
+            assert copies[label].path.name == f"{stem}_{label}.png" in scan.masks
 
 
 def test_cli_reports_and_refuses_bad_contrast(tmp_path, capsys):
