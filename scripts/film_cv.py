@@ -17,7 +17,9 @@ stage does with val), and the other K-2 folds train. Every fold is trained exact
     python scripts/film_cv.py --profile profiles/gdxray_composite.yaml --data data-films --train-data data-composite \
         --folds 5 --out results-real/cv/composite_cnn.json
 
-Every result carries the majority-class baseline (the training folds' most common class) beside it. Macro-F1 is
+Beside --out, `<stem>.predictions.csv` lists every scored patch (file, film, true and predicted class, the four
+probabilities; and its fold in CV), so right and wrong patches can be looked up. Every result carries the
+majority-class baseline (the training folds' most common class) beside it. Macro-F1 is
 over the classes present in the scored films' labels (a fold without lack-of-penetration films cannot score it);
 `macro_f1_4` is over all four classes (a missing class scores 0 there if it is predicted, else is left out).
 """
@@ -169,6 +171,8 @@ def train_classical(train, score_images: np.ndarray, seed: int) -> tuple[np.ndar
 def run_arm(args, params, manifest, train_rows, val_rows, score_rows, baseline_rows=None) -> dict:
     """Train on train_rows (monitor on val_rows), score score_rows; the majority baseline is the most common class
     of baseline_rows (default train_rows): with --train-data, the real patches of the training films."""
+    import pandas as pd
+
     from stages.common import load_split
 
     _, x_train, y_train = load_split(train_rows, None)
@@ -179,7 +183,11 @@ def run_arm(args, params, manifest, train_rows, val_rows, score_rows, baseline_r
         _, x_val, y_val = load_split(val_rows, None)
         probabilities, summary = train_cnn(params, (x_train, y_train), (x_val, y_val), x_score)
     predicted = probabilities.argmax(axis=1)
-    return {"films": sorted(set(score_rows["radiograph"])),
+    table = pd.DataFrame({"file": [Path(f).name for f in score_rows["path"]],
+                          "film": score_rows["radiograph"].to_list(),
+                          "true": [CLASSES[i] for i in y_score], "predicted": [CLASSES[i] for i in predicted]})
+    table = table.join(pd.DataFrame(probabilities.round(4), columns=[f"p_{name}" for name in CLASSES]))
+    return {"_predictions": table, "films": sorted(set(score_rows["radiograph"])),
             "monitor_films": sorted(set(val_rows["radiograph"])) if val_rows is not None else [],
             "train_films": sorted(set(train_rows["radiograph"])),
             "train_images": int(len(y_train)), "model": scores(y_score, predicted),
@@ -237,6 +245,7 @@ def main() -> None:
             by_split.update(train=other[other["split"] == "train"], val=other[other["split"] == "val"])
         arm = run_arm(args, params, manifest, by_split["train"], by_split["val"], scored,
                       manifest[manifest["split"] == "train"])
+        predictions = arm.pop("_predictions")
         result.update({"mode": f"split, scored on {args.score_on}", **arm})
         print(f"{args.out.stem}: {args.score_on} accuracy {arm['model']['accuracy']:.3f} macro-F1 "
               f"{arm['model']['macro_f1']:.3f} (majority {arm['majority']['accuracy']:.3f} / "
@@ -255,21 +264,24 @@ def main() -> None:
         result.update({"mode": f"{args.folds}-fold film CV", "data": str(args.data),
                        "folds": {f: sorted(k for k, v in folds.items() if v == f) for f in range(args.folds)},
                        "runs": []})
+        tables = []
         for fold in args.only_folds if args.only_folds is not None else range(args.folds):
             monitor = (fold + 1) % args.folds
             train = trainer[~trainer["fold"].isin([fold, monitor])]
             arm = run_arm(args, params, manifest, train, trainer[trainer["fold"] == monitor],
                           manifest[manifest["fold"] == fold], manifest[~manifest["fold"].isin([fold, monitor])])
+            tables.append(arm.pop("_predictions").assign(fold=fold))
             result["runs"].append({"fold": fold, **arm})
             summarise(result)
-            write(args.out, result, started)  # after every fold: a long CV that is stopped keeps what it has
+            predictions = pd.concat(tables, ignore_index=True)
+            write(args.out, result, started, predictions)  # after every fold: a long CV that is stopped keeps what it has
             print(f"fold {fold}: {arm['films']} accuracy {arm['model']['accuracy']:.3f} macro-F1 "
                   f"{arm['model']['macro_f1']:.3f} (majority {arm['majority']['accuracy']:.3f} / "
                   f"{arm['majority']['macro_f1']:.3f})", flush=True)
         print(f"CV: accuracy {result['model']['accuracy']['mean']:.3f} ± {result['model']['accuracy']['std']:.3f}, "
               f"macro-F1 {result['model']['macro_f1']['mean']:.3f} ± {result['model']['macro_f1']['std']:.3f} "
               f"(majority {result['majority']['accuracy']['mean']:.3f} / {result['majority']['macro_f1']['mean']:.3f})")
-    write(args.out, result, started)
+    write(args.out, result, started, predictions)
 
 
 def summarise(result: dict) -> None:
@@ -279,10 +291,16 @@ def summarise(result: dict) -> None:
     result["folds_done"] = len(result["runs"])
 
 
-def write(path: Path, result: dict, started: float) -> None:
+def predictions_path(out: Path) -> Path:
+    """Where the per-patch predictions of --out go: beside it, `<stem>.predictions.csv` (names, no pixels)."""
+    return out.with_name(f"{out.stem}.predictions.csv")
+
+
+def write(path: Path, result: dict, started: float, predictions) -> None:
     result["seconds"] = round(time.time() - started, 1)
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(json.dumps(result, indent=2) + "\n")
+    predictions.to_csv(predictions_path(path), index=False)
 
 
 if __name__ == "__main__":

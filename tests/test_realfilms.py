@@ -173,6 +173,15 @@ def test_film_cv_trains_on_another_tree_of_the_same_films_and_scores_the_real_on
         assert run["train_images"] == 4 * len(run["train_films"])
         assert run["model"]["images"] == 4 * len(run["films"])  # ... and the real one is scored
         assert run["majority"]["accuracy"] == 0.75  # the real training films' majority (no_defect), not crack
+    predictions = pd.read_csv(tmp_path / "cv.predictions.csv")
+    assert len(predictions) == 4 * len(films) and set(predictions["film"]) == set(films)  # every real patch once
+    assert predictions["true"].value_counts().to_dict() == {"no_defect": 18, "porosity": 6}
+    for run in cv["runs"]:  # the rows of a fold are that fold's films, and agree with its confusion matrix
+        rows = predictions[predictions["fold"] == run["fold"]]
+        assert set(rows["film"]) == set(run["films"])
+        assert (rows["true"] == rows["predicted"]).mean() == pytest.approx(run["model"]["accuracy"])
+    probabilities = predictions[[c for c in predictions if c.startswith("p_")]].to_numpy()
+    assert np.allclose(probabilities.sum(axis=1), 1, atol=1e-3)
 
 
 def test_film_cv_split_mode_with_another_training_tree_scores_the_real_split(tmp_path):
@@ -195,3 +204,5 @@ def test_film_cv_split_mode_with_another_training_tree_scores_the_real_split(tmp
         assert arm["films"] == [film] and arm["model"]["images"] == 4  # the real patches of that film
         assert arm["train_films"] == films[:3] and arm["train_images"] == 12
         assert arm["majority"]["accuracy"] == 0.75
+        rows = pd.read_csv(tmp_path / f"{split}.predictions.csv")
+        assert list(rows["film"]) == [film] * 4 and sorted(rows["true"]) == ["no_defect"] * 3 + ["porosity"]
