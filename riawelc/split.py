@@ -111,6 +111,16 @@ def class_weights(manifest: pd.DataFrame) -> dict[str, float]:
     return weights
 
 
+def same_films_in_splits(patches: pd.DataFrame, split_manifest: pd.DataFrame,
+                         splits: tuple[str, ...] = ("train", "val")) -> pd.DataFrame:
+    """The patches of another tree of the same films (drawn defects on their windows: riawelc.composite), each
+    in its film's split of `split_manifest`; films of other splits, or that the split does not know, are left
+    out, so a test film's pixels never train."""
+    films = split_manifest.groupby("radiograph")["split"].first()
+    rows = patches.assign(split=patches["radiograph"].map(films).fillna(""))
+    return rows[rows["split"].isin(splits)].reset_index(drop=True)
+
+
 def split_report(manifest: pd.DataFrame) -> dict:
     counts = {
         split: {c: int(((manifest["split"] == split) & (manifest["label"] == c)).sum()) for c in CLASSES}

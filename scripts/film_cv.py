@@ -238,10 +238,10 @@ def main() -> None:
             manifest = manifest.assign(split=manifest["radiograph"].map(films).fillna(""))
         by_split = {name: manifest[manifest["split"] == name] for name in ("train", "val", "test")}
         scored = by_split[args.score_on]  # always the real patches, also with --train-data
-        if args.train_data is not None:
-            films = manifest.groupby("radiograph")["split"].first()
-            other = film_manifest(args.train_data)
-            other = other.assign(split=other["radiograph"].map(films).fillna(""))
+        if args.train_data is not None:  # as the classify stage does with paths.train_data
+            from riawelc.split import same_films_in_splits
+
+            other = same_films_in_splits(film_manifest(args.train_data), manifest)
             by_split.update(train=other[other["split"] == "train"], val=other[other["split"] == "val"])
         arm = run_arm(args, params, manifest, by_split["train"], by_split["val"], scored,
                       manifest[manifest["split"] == "train"])

@@ -1,4 +1,9 @@
-"""Stage classify: train the patch classifier on the train split, monitored on val."""
+"""Stage classify: train the patch classifier on the train split, monitored on val.
+
+With `paths.train_data` other than `paths.data` (another tree of the same films, e.g. drawn defects on their
+windows), it trains and monitors on that tree's patches of the train and val films instead; evaluate still
+scores the real test patches of `paths.data`.
+"""
 
 import dataclasses
 import json
@@ -9,6 +14,8 @@ from riawelc.augment import Photometric
 from riawelc.determinism import seed_everything
 from riawelc.epochs import save_checkpoint
 from riawelc.models import BACKBONES, build_classifier
+from riawelc.split import class_weights as inverse_frequency
+from riawelc.split import same_films_in_splits
 from riawelc.training import DISTRIBUTE_CHOICES, OPTIMIZERS, TrainConfig, strategy_for, train_classifier
 from stages.common import StageTimer, fail, load_params, load_split, paths, read_manifest, stage_dirs, write_json
 from stages.validation import choice, flag, integer, number, number_pair, text
@@ -38,6 +45,27 @@ def train_config(params: dict, checkpoint_path: str | None) -> TrainConfig:
                        checkpoint_path=checkpoint_path)
 
 
+def training_tree(root, split_manifest):
+    """The train and val patches of another tree of the split's films; stops with a clear error when it cannot."""
+    from riawelc.dataset import DatasetError, scan_tree
+    from riawelc.dedup import deduplicate
+
+    if not root.is_dir():
+        fail(f"paths.train_data: {root} is not a folder (make it, e.g. python -m riawelc.composite, or set it to "
+             f"paths.data)")
+    try:
+        rows = same_films_in_splits(deduplicate(scan_tree(root)).manifest, split_manifest)
+    except DatasetError as error:
+        fail(f"paths.train_data {root}: {error}")
+    missing = [split for split in ("train", "val") if not (rows["split"] == split).any()]
+    if missing:
+        fail(f"paths.train_data {root} has no patches of the {' or '.join(missing)} films of the split "
+             f"(its film ids must be those of paths.data)")
+    print(f"classify: training on {root}: {(rows['split'] == 'train').sum()} train and {(rows['split'] == 'val').sum()} "
+          f"val patches of {rows['radiograph'].nunique()} films", flush=True)
+    return rows
+
+
 def main() -> None:
     params = load_params("classify", RULES)
     folders = paths()
@@ -45,10 +73,18 @@ def main() -> None:
         config = train_config(params, str(folders["outputs"] / "classify" / "model.keras"))
     except ValueError as error:
         fail(f"classify params: {error}")
-    class_weights = json.loads((folders["results"] / "split" / "report.json").read_text())["class_weights"]
-    config = dataclasses.replace(config, class_weights=class_weights)
-    out, results = stage_dirs("classify")
     manifest = read_manifest(folders["outputs"] / "split" / "manifest.csv")
+    if folders["train_data"] != folders["data"]:
+        manifest = training_tree(folders["train_data"], manifest)
+        class_weights = inverse_frequency(manifest)
+    else:
+        class_weights = json.loads((folders["results"] / "split" / "report.json").read_text())["class_weights"]
+    try:
+        config = dataclasses.replace(config, class_weights=class_weights)
+    except ValueError as error:  # a class with no training patch
+        counts = manifest[manifest["split"] == "train"]["label"].value_counts().to_dict()
+        fail(f"classify: {error} (train patches per class: {counts})")
+    out, results = stage_dirs("classify")
     _, x_train, y_train = load_split(manifest, "train")
     _, x_val, y_val = load_split(manifest, "val")
     # Seeded before the model is built: the initial weights are random draws too.
@@ -65,7 +101,7 @@ def main() -> None:
     write_json(results / "summary.json", {
         "model": params["model"], "best_epoch": summary["best_epoch"], "epochs_run": summary["epochs_run"],
         "best_val_loss": summary["best_val_loss"], "best_val_accuracy": summary["best_val_accuracy"],
-        "train_images": len(x_train), "val_images": len(x_val),
+        "train_images": len(x_train), "val_images": len(x_val), "train_data": str(folders["train_data"]),
     })
     print(f"classify: {params['model']} best epoch {summary['best_epoch']}/{summary['epochs_run']}, "
           f"val accuracy {summary['best_val_accuracy']:.3f}, {timer.seconds} s")

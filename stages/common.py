@@ -10,7 +10,7 @@ import yaml
 from stages.validation import Rule, problems, text
 
 PARAMS_FILE = Path(os.environ.get("RIAWELC_PARAMS", "params.yaml"))
-PATH_RULES = {key: text() for key in ("data", "outputs", "models", "results")}
+PATH_RULES = {key: text() for key in ("data", "train_data", "outputs", "models", "results")}
 TIMING_FILE = "timing.json"
 
 
