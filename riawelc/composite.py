@@ -6,11 +6,11 @@ The real film patches (riawelc.films) have weak labels (1 cm cells) and no masks
 masks but a film look no real film has. Here every `no_defect` window of a real patch tree is kept as it is or
 receives one synthetic defect (crack, lack of penetration or porosity, by the sample's own field makers), drawn
 with a darkness of `contrast` x the window's grain sigma, so defect visibility follows each film's exposure and
-grain. With `shapes="film"` cracks and lack of
-penetration take the shapes of the real films' ones (riawelc.filmdefects) instead of the sample's; with
-`every_class=True` every window appears once under each of the four labels (clean, and with one defect of each
-class), so a film's look says nothing about the class. The result is a RIAWELC-layout tree with `masks/`, the film ids kept in the names, that the whole DAG
-trains on unchanged (`profiles/gdxray_composite.yaml`): real grain, real exposure spread, known masks. The
+grain. With `shapes="film"` cracks and lack of penetration take the shapes of the real films' ones
+(riawelc.filmdefects) instead of the sample's; with `every_class=True` every window appears once under each of
+the four labels (clean, and with one defect of each class), so a film's look says nothing about the class. The
+result is a RIAWELC-layout tree with `masks/`, the film ids kept in the names, that the whole DAG trains on
+unchanged (`profiles/gdxray_composite.yaml`): real grain, real exposure spread, known masks. The
 backgrounds' own unlisted defects (about a quarter of "no defect" windows hold one, README "Real films") stay
 in as label noise.
 """
@@ -28,8 +28,9 @@ import numpy as np
 from riawelc.constants import CLASSES, DEFECT_CLASSES, MASKS_DIRNAME, NO_DEFECT, PATCH_SIZE
 from riawelc.filmdefects import FILM_SHAPES
 from riawelc.filmmetrics import noise_sigma
-from riawelc.images import IMAGE_SUFFIXES, BadImage, read_patch
+from riawelc.images import BadImage, image_files, read_patch
 from riawelc.synth import _DEFECTS, MASK_THRESHOLD, MIN_MASK_PIXELS, _encode_png, _Seam, _write
+
 
 class CompositeError(ValueError):
     """The input is not a patch tree this command can use; the message names the folder."""
@@ -71,7 +72,7 @@ def _no_defect_windows(patches: Path) -> list[Path]:
     folder = patches / NO_DEFECT
     if not folder.is_dir():
         raise CompositeError(f"{patches} has no {NO_DEFECT}/ folder: pass a patch tree made by python -m riawelc.films")
-    files = sorted(p for p in folder.iterdir() if p.is_file() and p.suffix.lower() in IMAGE_SUFFIXES)
+    files = image_files(folder)
     if not files:
         raise CompositeError(f"{folder} holds no patches")
     return files

@@ -36,8 +36,8 @@ def film_crack_field(rng: np.random.Generator, seam: _Seam) -> np.ndarray:
     kind = rng.choice(["across", "along", "curved"], p=[0.55, 0.3, 0.15])
     for _ in range(1 if kind != "across" or rng.random() < 0.7 else int(rng.integers(2, 4))):
         if kind == "across":  # 35-85 degrees from the seam, top to bottom of the band
-            direction = rng.uniform(0.6, 1.5) * rng.choice([-1, 1]) % (2 * np.pi)
-            direction = direction if np.sin(direction) > 0 else direction + np.pi
+            angle = rng.uniform(0.6, 1.5)
+            direction = angle if rng.choice([-1, 1]) > 0 else np.pi - angle  # pointing down, to either side
             x0 = rng.uniform(20, PATCH_SIZE - 20)
             start, length, wander = (x0, _seam_row(seam, x0) - rng.uniform(0.6, 1.2) * half), rng.uniform(80, 240), 0.3
         elif kind == "along":

@@ -30,7 +30,8 @@ import numpy as np
 
 from riawelc.cam import scale_maps, upsample
 from riawelc.constants import CLASSES, DEFECT_CLASSES, MM_PER_PIXEL, NO_DEFECT, PATCH_SIZE
-from riawelc.images import IMAGE_SUFFIXES, BadImage, decode_gray, from_unet_size, to_unet_size, write_png
+from riawelc.images import (IMAGE_SUFFIXES, BadImage, decode_gray, from_unet_size, image_files, to_unet_size,
+                            write_png)
 from riawelc.pseudomask import PseudoMaskConfig, dark_pixels, remove_small_components
 from riawelc.seam import Seam, find_seam
 from riawelc.windowing import window_to_uint8
@@ -373,7 +374,7 @@ def write_outputs(out: Path, stem: str, film: np.ndarray, inspection: FilmInspec
 def film_files(folder: Path) -> list[Path]:
     if not folder.is_dir():
         raise FilmInspectError(f"--films {folder} is not a folder")
-    files = sorted(p for p in folder.iterdir() if p.is_file() and p.suffix.lower() in IMAGE_SUFFIXES)
+    files = image_files(folder)
     if not files:
         raise FilmInspectError(f"--films {folder} holds no image files ({', '.join(IMAGE_SUFFIXES)})")
     return files

@@ -10,6 +10,11 @@ from riawelc.constants import PATCH_SIZE, UNET_SIZE
 IMAGE_SUFFIXES = (".png", ".bmp", ".jpg", ".jpeg", ".tif", ".tiff")
 
 
+def image_files(folder: Path) -> list[Path]:
+    """The image files directly in `folder`, sorted; listed with iterdir, never globbed (names hold brackets)."""
+    return sorted(p for p in Path(folder).iterdir() if p.is_file() and p.suffix.lower() in IMAGE_SUFFIXES)
+
+
 class BadImage(ValueError):
     """An image that cannot be used; the message is the reason, for rejects reports."""
 

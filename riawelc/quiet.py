@@ -20,3 +20,13 @@ def native_stderr_silenced():
     finally:
         os.dup2(saved, 2)
         os.close(saved)
+
+
+def import_tensorflow_quietly() -> None:
+    """Import TensorFlow with the lines it prints before its logging is set up (and so before TF_CPP_MIN_LOG_LEVEL
+    applies) sent nowhere, and its C++ logging off; RIAWELC_TF_LOGS=1 keeps both."""
+    if os.environ.get("RIAWELC_TF_LOGS") == "1":
+        return
+    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
+    with native_stderr_silenced():
+        import tensorflow  # noqa: F401

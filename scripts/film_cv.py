@@ -122,11 +122,9 @@ class EpochPrinter:
 
 def train_cnn(params: dict, train, val, score_images: np.ndarray) -> tuple[np.ndarray, dict]:
     """Trains as the classify stage does; returns the scored images' probabilities and the training summary."""
-    if os.environ.get("RIAWELC_TF_LOGS") != "1":  # TensorFlow's start-up lines, as the stages silence them
-        from riawelc.quiet import native_stderr_silenced
+    from riawelc.quiet import import_tensorflow_quietly
 
-        with native_stderr_silenced():
-            import tensorflow  # noqa: F401
+    import_tensorflow_quietly()  # as the stages do
     from riawelc.determinism import seed_everything
     from riawelc.models import build_classifier
     from riawelc.split import class_weights
@@ -191,8 +189,14 @@ def run_arm(args, params, manifest, train_rows, val_rows, score_rows, baseline_r
             "monitor_films": sorted(set(val_rows["radiograph"])) if val_rows is not None else [],
             "train_films": sorted(set(train_rows["radiograph"])),
             "train_images": int(len(y_train)), "model": scores(y_score, predicted),
-            "majority": majority(y_train if baseline_rows is None else load_split(baseline_rows, None)[2], y_score),
+            "majority": majority(y_train if baseline_rows is None else labels_of(baseline_rows), y_score),
             "training": summary}
+
+
+def labels_of(rows) -> np.ndarray:
+    from riawelc.constants import CLASS_INDEX
+
+    return rows["label"].map(CLASS_INDEX).to_numpy(np.int64)
 
 
 def spread(values: list[float]) -> dict:
@@ -210,7 +214,7 @@ def main() -> None:
                                                          "and monitor films instead (scoring stays on --data)")
     parser.add_argument("--folds", type=int, default=5)
     parser.add_argument("--fold-seed", type=int, default=0)
-    parser.add_argument("--only-folds", type=int, nargs="*", help="run these folds only (0-based)")
+    parser.add_argument("--only-folds", type=int, nargs="+", help="run these folds only (0-based)")
     parser.add_argument("--split-manifest", type=Path, help="a split stage manifest: train on train, score one split")
     parser.add_argument("--score-on", choices=("val", "test"), default="val")
     parser.add_argument("--classifier", choices=("cnn", "classical"), default="cnn")
@@ -274,7 +278,7 @@ def main() -> None:
             result["runs"].append({"fold": fold, **arm})
             summarise(result)
             predictions = pd.concat(tables, ignore_index=True)
-            write(args.out, result, started, predictions)  # after every fold: a long CV that is stopped keeps what it has
+            write(args.out, result, started, predictions)  # after every fold: a stopped CV keeps what it has
             print(f"fold {fold}: {arm['films']} accuracy {arm['model']['accuracy']:.3f} macro-F1 "
                   f"{arm['model']['macro_f1']:.3f} (majority {arm['majority']['accuracy']:.3f} / "
                   f"{arm['majority']['macro_f1']:.3f})", flush=True)

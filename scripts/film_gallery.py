@@ -25,6 +25,9 @@ SHORT = {"crack": "crack", "lack_of_penetration": "LP", "no_defect": "none", "po
 def main() -> None:
     import cv2
 
+    from riawelc.quiet import import_tensorflow_quietly
+
+    import_tensorflow_quietly()
     from riawelc.cam import class_heatmaps
     from riawelc.constants import CLASSES
     from riawelc.gallery import overlay, save_grid

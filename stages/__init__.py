@@ -11,10 +11,8 @@ TENSORFLOW_STAGES = ("classify", "evaluate", "gradcam", "unet", "segeval", "expo
 
 if os.environ.get("RIAWELC_TF_LOGS") != "1":
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
-    # `python -m stages.<name>`: import TensorFlow now, with the lines it prints before its logging is set up
-    # (and so before TF_CPP_MIN_LOG_LEVEL applies) sent nowhere.
+    # `python -m stages.<name>`: import TensorFlow now, quietly, before the stage's own imports do it loudly.
     if any(arg in {f"stages.{name}" for name in TENSORFLOW_STAGES} for arg in getattr(sys, "orig_argv", [])):
-        from riawelc.quiet import native_stderr_silenced
+        from riawelc.quiet import import_tensorflow_quietly
 
-        with native_stderr_silenced():
-            import tensorflow  # noqa: F401
+        import_tensorflow_quietly()

@@ -61,8 +61,9 @@ def training_tree(root, split_manifest):
     if missing:
         fail(f"paths.train_data {root} has no patches of the {' or '.join(missing)} films of the split "
              f"(its film ids must be those of paths.data)")
-    print(f"classify: training on {root}: {(rows['split'] == 'train').sum()} train and {(rows['split'] == 'val').sum()} "
-          f"val patches of {rows['radiograph'].nunique()} films", flush=True)
+    counts = rows["split"].value_counts()
+    print(f"classify: training on {root}: {counts['train']} train and {counts['val']} val patches of "
+          f"{rows['radiograph'].nunique()} films", flush=True)
     return rows
 
 

@@ -9,9 +9,8 @@ import pandas as pd
 import yaml
 
 from riawelc.split import same_films_in_splits
-from tests.test_realfilms import _tree
-
 from tests.pipeline_helpers import REPO
+from tests.test_realfilms import _tree
 
 FILMS = [f"RRT-{n}R" for n in range(901, 909)]
 
