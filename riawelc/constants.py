@@ -8,11 +8,13 @@ CLASSES = ("crack", "lack_of_penetration", "no_defect", "porosity")
 NO_DEFECT = "no_defect"
 DEFECT_CLASSES = tuple(c for c in CLASSES if c != NO_DEFECT)
 
-# RIAWELC's Italian folder names (Difetto = defect).
+# RIAWELC's Italian folder names (Difetto = defect). Difetto1 is crack and Difetto4 lack of penetration, as
+# RIAWELC's patches located on the GDXray films and its folder sizes show (README: "Class folders");
+# RIAWELC-RS has these two the other way round.
 RIAWELC_FOLDERS = {
-    "Difetto1": "lack_of_penetration",
+    "Difetto1": "crack",
     "Difetto2": "porosity",
-    "Difetto4": "crack",
+    "Difetto4": "lack_of_penetration",
     "NoDifetto": "no_defect",
 }
 

@@ -21,6 +21,7 @@ import yaml
 import riawelc
 from riawelc.constants import CLASSES, PATCH_SIZE, UNET_SIZE
 from riawelc.digest import sha256_of
+from riawelc.onnxgraph import canonicalize
 
 INPUT_NAME = "image"
 BATCH_DIM = "batch"
@@ -64,7 +65,9 @@ def export_onnx(model: keras.Model, path: str | Path, opset: int = 17) -> Path:
             _rename_value(proto.graph, output.name, name)
     _name_batch_dimension(proto.graph)
 
-    onnx.save(proto, str(path))
+    # tf2onnx's names and node order change from process to process: canonical bytes keep the sha256 (the
+    # model's version in dvc.lock, the cards and the service) a function of the Keras model alone.
+    onnx.save(canonicalize(proto), str(path))
     onnx.checker.check_model(str(path), full_check=True)
     return path
 

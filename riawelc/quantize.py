@@ -44,8 +44,11 @@ def quantize_model(fp32_path: str | Path, int8_path: str | Path, calibration_pat
                    batch_size: int = 16, per_channel: bool = False) -> Path:
     """Write a static int8 (QDQ, QUInt8 activations, QInt8 weights) copy of `fp32_path` to `int8_path`,
     calibrated on `calibration_patches` ((N, 227, 227[, 1]) training patches; resized for the U-Net)."""
+    import onnx
     from onnxruntime.quantization import CalibrationDataReader, QuantFormat, QuantType, quantize_static
     from onnxruntime.quantization.shape_inference import quant_pre_process
+
+    from riawelc.onnxgraph import canonicalize
 
     if len(calibration_patches) == 0:
         raise ValueError("no calibration patches")
@@ -67,6 +70,8 @@ def quantize_model(fp32_path: str | Path, int8_path: str | Path, calibration_pat
         quant_pre_process(str(fp32_path), str(prepared), skip_symbolic_shape=True)
         quantize_static(str(prepared), str(int8_path), reader, quant_format=QuantFormat.QDQ,
                         activation_type=QuantType.QUInt8, weight_type=QuantType.QInt8, per_channel=per_channel)
+    # The quantiser walks sets of tensor names (hash-seed order): canonical bytes make the int8 copy repeatable.
+    onnx.save(canonicalize(onnx.load(str(int8_path))), str(int8_path))
     return int8_path
 
 
@@ -147,7 +152,6 @@ def int8_models(model_dir: str | Path, calibration: np.ndarray, test_patches: np
         fp32, int8 = model_dir / f"{name}.onnx", out_dir / f"{name}.int8.onnx"
         quantize_model(fp32, int8, calibration)
         speed32, speed8 = throughput([fp32, int8], test_patches[:64], threads=threads)
-        # Sizes go with the measurements: tf2onnx names graph nodes differently per run, so bytes vary a little.
         speed[name] = {"fp32_patches_per_s": round(speed32, 1), "int8_patches_per_s": round(speed8, 1),
                        "speedup": round(speed8 / speed32, 2), "fp32_bytes": fp32.stat().st_size,
                        "int8_bytes": int8.stat().st_size}

@@ -25,13 +25,27 @@ def test_original_folders_map_to_classes_and_brackets_are_literal(make_tree):
     scan = scan_tree(root.parent)  # the wrapper folder is found one level down
     found = {(p.path.name, p.label, p.radiograph, p.orig_split) for p in scan.patches}
     assert found == {
-        ("RRT-30R_Img1_A80_S1_[9][58].png", "lack_of_penetration", "RRT-30R", "training"),
+        ("RRT-30R_Img1_A80_S1_[9][58].png", "crack", "RRT-30R", "training"),
         ("RRT-30R_Img1_A80_S1_[9][59].png", "porosity", "RRT-30R", "training"),
-        ("bam5_Img2_A80_S4_[1][23].png", "crack", "bam5", "validation"),
+        ("bam5_Img2_A80_S4_[1][23].png", "lack_of_penetration", "bam5", "validation"),
         ("RRT-22R_Img1_A80_S1_[0][1].png", "no_defect", "RRT-22R", "testing"),
         ("RRT-22R_Img1_A80_S1_95.png", "no_defect", "RRT-22R", "testing"),
     }
     assert scan.rejects == []
+
+
+def test_difetto1_is_crack_and_difetto4_is_lack_of_penetration(make_tree):
+    # RIAWELC's own mapping (README "Class folders"), not RIAWELC-RS's swapped one: the names are written out here
+    # on purpose, so that a change to the mapping in riawelc.constants cannot pass unnoticed.
+    root = make_tree({
+        "training/Difetto1/RRT-101R_Img1_A80_S1_[2][14].png": 1,
+        "training/Difetto4/RRT-28R_Img1_A80_S1_[1][30].png": 2,
+        "testing/Difetto2/RRT-30R_Img1_A80_S1_[3][7].png": 3,
+        "testing/NoDifetto/RRT-30R_Img1_A80_S1_[0][0].png": 4,
+    })
+    labels = {p.path.parent.name: p.label for p in scan_tree(root).patches}
+    assert labels == {"Difetto1": "crack", "Difetto4": "lack_of_penetration", "Difetto2": "porosity",
+                      "NoDifetto": "no_defect"}
 
 
 def test_renamed_folders_without_split_level(make_tree):

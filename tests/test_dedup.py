@@ -22,8 +22,8 @@ def test_exact_duplicates_across_splits_are_removed_and_counted(make_tree):
     assert row["orig_split"] == "training" and row["copies"] == 3  # kept copy: earliest split
     report = dedup_report(scan, result)
     assert (report["images_before"], report["images_after"], report["exact_duplicates_removed"]) == (5, 3, 2)
-    assert report["before"]["testing"]["lack_of_penetration"] == 1
-    assert "testing" in report["before"] and report["after"]["total"]["lack_of_penetration"] == 1
+    assert report["before"]["testing"]["crack"] == 1
+    assert "testing" in report["before"] and report["after"]["total"]["crack"] == 1
 
 
 def test_conflicting_labels_follow_the_documented_rule(make_tree):
@@ -36,7 +36,7 @@ def test_conflicting_labels_follow_the_documented_rule(make_tree):
     })
     result = deduplicate(scan_tree(root))
     labels = dict(zip(result.manifest["radiograph"], result.manifest["label"]))
-    assert labels == {"R1": "porosity", "R2": "crack"}
+    assert labels == {"R1": "porosity", "R2": "lack_of_penetration"}
     assert len(result.conflicts) == 2
     assert all(len(c["copies"]) >= 2 for c in result.conflicts)
 
