@@ -1,4 +1,5 @@
-"""Reading and checking patch images. numpy + OpenCV only (the service uses this too)."""
+"""Reading and checking patch images, and any-depth radiographs to 8 bits by a window (not by clipping to the low
+byte): one rule for the service's uploads and whole-film inspection. numpy + OpenCV only (the service uses this)."""
 
 from pathlib import Path
 
@@ -99,3 +100,23 @@ def to_unet_size(images_or_masks: np.ndarray, is_mask: bool) -> np.ndarray:
 def from_unet_size(mask_probs: np.ndarray) -> np.ndarray:
     """Resize U-Net outputs (N, 224, 224[, 1]) back to the patch size (bilinear: they are probabilities)."""
     return _resize_batch(mask_probs, PATCH_SIZE, is_mask=False)
+
+
+WINDOW_PERCENTILES = (0.5, 99.5)  # the window of window_to_uint8
+
+
+def window_to_uint8(array: np.ndarray) -> np.ndarray:
+    """Map any-depth gray pixels to uint8: the 0.5th and 99.5th percentiles of the image's own values map to 0
+    and 255, linearly in between (values outside saturate); a flat image maps by its type's full range."""
+    values = array.astype(np.float64)
+    if not np.all(np.isfinite(values)):
+        raise BadImage("pixels contain NaN or infinite values")
+    low, high = np.percentile(values, WINDOW_PERCENTILES)
+    if high <= low:
+        if np.issubdtype(array.dtype, np.integer):
+            info = np.iinfo(array.dtype)
+            low, high = float(info.min), float(info.max)
+        else:
+            low, high = low - 0.5, low + 0.5
+    scaled = (values - low) * (255.0 / (high - low))
+    return np.clip(np.rint(scaled), 0, 255).astype(np.uint8)

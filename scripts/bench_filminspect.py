@@ -23,7 +23,7 @@ import numpy as np
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from riawelc.constants import PATCH_SIZE  # noqa: E402
-from riawelc.filminspect import MODEL_FILES, SOURCES, FilmModels, FilmSettings, inspect_film, read_film  # noqa: E402
+from riawelc.inspect.film import MODEL_FILES, SOURCES, FilmModels, FilmSettings, inspect_film, read_film  # noqa: E402
 
 
 def synthetic_film(height: int = 1300, width: int = 5000, seed: int = 0) -> np.ndarray:

@@ -9,7 +9,7 @@
    clients (throughput; /health is probed meanwhile). Each phase lasts --seconds after a short warm-up.
 3. The reference design's approach, in this process on the same request bodies: a Keras model answers each
    request with a forward pass for the probabilities, then a per-request GradientTape Grad-CAM
-   (`riawelc.cam.gradcam_with_tape`) normalised by its maximum, coloured over the patch (`riawelc.gallery.overlay`),
+   (`riawelc.inspect.cam.gradcam_with_tape`) normalised by its maximum, coloured over the patch (`riawelc.metrics.gallery.overlay`),
    PNG-encoded and base64'd into JSON. Two variants: "per call" builds the gradient model on every request, as the
    Keras Grad-CAM example does; "kept" builds it once. Each is called directly by 1 and by --clients threads (a
    sync FastAPI endpoint runs in a thread pool) with no HTTP, multipart or JSON parsing in the way. That favours
@@ -187,7 +187,7 @@ def sample_patches(count: int, seed: int = 0) -> list[bytes]:
     """PNG bytes of synthetic 227x227 patches, the classes in turn (as the embedded sample makes them)."""
     import cv2
 
-    from riawelc.synth import generate_patch
+    from riawelc.synth.patches import generate_patch
 
     rng = np.random.default_rng(seed)
     patches = []
@@ -351,7 +351,7 @@ def load_keras_classifier(spec: str):
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
     import keras
 
-    from riawelc.models import BACKBONES, build_classifier
+    from riawelc.learn.models import BACKBONES, build_classifier
 
     if spec in BACKBONES:
         keras.utils.set_random_seed(0)
@@ -368,9 +368,10 @@ def reference_handler(model, keep_grad_model: bool):
     """
     import cv2
 
-    from riawelc.cam import gradcam_model, gradcam_with_tape, upsample
-    from riawelc.gallery import overlay
     from riawelc.images import decode_patch
+    from riawelc.inspect.cam import upsample
+    from riawelc.inspect.drawing import overlay
+    from riawelc.learn.gradcam import gradcam_model, gradcam_with_tape
 
     kept = gradcam_model(model) if keep_grad_model else None
 

@@ -59,7 +59,7 @@ def median_ms_per_image(run, batch: np.ndarray, warmup: int, runs: int) -> float
 def keras_runner(path: Path):
     import keras
 
-    import riawelc.models  # noqa: F401  (registers the project's custom layers before loading)
+    import riawelc.learn.models  # noqa: F401  (registers the project's custom layers before loading)
 
     model = keras.models.load_model(path, compile=False)
     return model.input_shape[1], model.predict_on_batch

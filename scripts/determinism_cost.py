@@ -13,15 +13,17 @@ import sys
 
 CHILD = """
 import json, sys, time
-from riawelc.determinism import seed_everything
-from riawelc.models import build_classifier
-from riawelc.training import train_classifier
-from stages.classify import RULES, train_config
-from stages.common import load_params, load_split, paths, read_manifest
+from pathlib import Path
+import yaml
+from riawelc.data.manifests import load_split, read_manifest
+from riawelc.learn.determinism import seed_everything
+from riawelc.learn.models import build_classifier
+from riawelc.learn.training import train_classifier, train_config
 
 deterministic, epochs = sys.argv[1] == "on", int(sys.argv[2])
-params = load_params("classify", RULES)
-manifest = read_manifest(paths()["outputs"] / "split" / "manifest.csv")
+all_params = yaml.safe_load(Path("params.yaml").read_text())
+params = all_params["classify"]
+manifest = read_manifest(Path(all_params["paths"]["outputs"]) / "split" / "manifest.csv")
 _, x_train, y_train = load_split(manifest, "train")
 _, x_val, y_val = load_split(manifest, "val")
 params.update(frozen_epochs=epochs, finetune_epochs=0, patience=epochs + 1)

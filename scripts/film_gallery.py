@@ -28,10 +28,12 @@ def main() -> None:
     from riawelc.quiet import import_tensorflow_quietly
 
     import_tensorflow_quietly()
-    from riawelc.cam import class_heatmaps
     from riawelc.constants import CLASSES
-    from riawelc.gallery import overlay, save_grid
-    from stages.common import load_cam_predictor, load_split, read_manifest
+    from riawelc.data.manifests import load_split, read_manifest
+    from riawelc.inspect.cam import class_heatmaps
+    from riawelc.inspect.drawing import overlay
+    from riawelc.learn.gradcam import load_cam_predictor
+    from riawelc.metrics.gallery import save_grid
 
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--outputs", type=Path, default=Path("outputs-real"))

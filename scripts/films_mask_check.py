@@ -18,10 +18,10 @@ import cv2
 import numpy as np
 
 from riawelc.constants import DEFECT_CLASSES
-from riawelc.filmlabels import CELL_PX, flaw_spans
-from riawelc.filmoptions import load_options
-from riawelc.filmwindows import film_windows
-from riawelc.flawtable import read_flaw_table
+from riawelc.films.flawtable import read_flaw_table
+from riawelc.films.labels import CELL_PX, flaw_spans
+from riawelc.films.options import load_options
+from riawelc.films.windows import film_windows
 from riawelc.seam import find_seam
 
 
@@ -41,7 +41,7 @@ def masked_films(gdxray: Path) -> list[tuple[str, Path, Path]]:
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--gdxray", type=Path, default=Path("../shared/gdxray"))
-    parser.add_argument("--config", type=Path, help="film options YAML (as for python -m riawelc.films)")
+    parser.add_argument("--config", type=Path, help="film options YAML (as for python -m riawelc.films.tree)")
     parser.add_argument("--min-pixels", type=int, default=10, help="mask pixels that make a window 'hit'")
     args = parser.parse_args()
     table = read_flaw_table(args.gdxray / "W0003" / "real-values.xls")

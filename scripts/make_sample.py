@@ -10,7 +10,7 @@ from pathlib import Path
 # Run from a checkout without installing the package.
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from riawelc.synth import write_sample  # noqa: E402
+from riawelc.synth.patches import write_sample  # noqa: E402
 
 
 def main() -> None:

@@ -3,9 +3,9 @@
     python scripts/quantize_models.py --models models --manifest outputs/split/manifest.csv --out outputs/int8
 
 Writes <out>/classifier.int8.onnx and <out>/unet.int8.onnx (static QDQ quantisation, QUInt8 activations, QInt8
-weights; riawelc.quantize), copies the two cards (with an "int8" field: file, sha256, calibration) and the fp32
+weights; riawelc.deploy.quantize), copies the two cards (with an "int8" field: file, sha256, calibration) and the fp32
 files beside them, so `FilmModels.load(out, "int8" | "int8_classifier" | "fp32")` and
-`python -m riawelc.filminspect --models <out> --variant int8` use them, and prints and writes
+`python -m riawelc.inspect.film --models <out> --variant int8` use them, and prints and writes
 <out>/int8_report.json: patch throughput fp32 vs int8 (batch 32, best of 5, taking turns), test accuracy and agreement of the classifier,
 test Dice of the U-Net against the true masks (where the data has them) and against fp32.
 The calibration patches are drawn (seeded) from the manifest's train split; the comparison uses its test split.
@@ -24,8 +24,8 @@ import numpy as np
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from riawelc.constants import CLASS_INDEX, PATCH_SIZE  # noqa: E402
+from riawelc.deploy.quantize import int8_models  # noqa: E402
 from riawelc.images import read_mask, read_patches  # noqa: E402
-from riawelc.quantize import int8_models  # noqa: E402
 
 
 def read_split(manifest: Path, split: str) -> list[dict]:

@@ -3,7 +3,7 @@
 
 The models load in the background after start-up: /health answers at once, /ready says 503 (with the reason)
 until both ONNX models are loaded, checked against their cards and warmed up, and stays 503 if they cannot be.
-The patch endpoints take one 227 x 227 patch; POST /inspect takes a whole film (riawelc.filminspect on the same
+The patch endpoints take one 227 x 227 patch; POST /inspect takes a whole film (riawelc.inspect.film on the same
 ONNX sessions).
 """
 
@@ -30,15 +30,30 @@ from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 
 import riawelc
 from riawelc.constants import CLASSES, PATCH_SIZE
-from riawelc.filminspect import FilmSettings
+from riawelc.inspect.film import FilmSettings
 from serve import results
 from serve.decode import DecodedFilm, DecodedPatch, DecodeError, decode_film_upload, decode_upload
 from serve.observability import Metrics, configure_access_log, observability_middleware, request_id_of
 from serve.pool import InferencePool, QueueFull
 from serve.runtime import CLASSIFIER, UNET, ModelError, Models, load_models
-from serve.schemas import (BatchResult, BatchUpload, ClassName, FileUpload, FilmArea, FilmSource, Health,
-                           InspectResult, ModelInfo, ModelMetadata, PredictResult, Problem, Ready, SegmentResult,
-                           TensorMetadata, UnetSegmentResult)
+from serve.schemas import (
+    BatchResult,
+    BatchUpload,
+    ClassName,
+    FileUpload,
+    FilmArea,
+    FilmSource,
+    Health,
+    InspectResult,
+    ModelInfo,
+    ModelMetadata,
+    PredictResult,
+    Problem,
+    Ready,
+    SegmentResult,
+    TensorMetadata,
+    UnetSegmentResult,
+)
 from serve.settings import Settings
 
 PAGE = Path(__file__).parent / "static" / "index.html"

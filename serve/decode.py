@@ -14,7 +14,7 @@ Rules (the README's "Serving" section repeats them):
 - Another size than 227 x 227 is resized (area interpolation when shrinking, bilinear otherwise), and the
   response says so; the aspect ratio is not kept.
 - Films (/inspect, `decode_film_upload`): the same header check against the film pixel limit, then
-  riawelc.filminspect.decode_film, the pipeline's own film rule (8-bit gray as is, 16-bit windowed as above, a
+  riawelc.inspect.film.decode_film, the pipeline's own film rule (8-bit gray as is, 16-bit windowed as above, a
   colour file only if its channels are equal; never resized).
 """
 
@@ -29,9 +29,8 @@ import numpy as np
 from PIL import Image, UnidentifiedImageError
 
 from riawelc.constants import PATCH_SIZE
-from riawelc.filminspect import decode_film
-from riawelc.images import BadImage, decode_gray
-from riawelc.windowing import WINDOW_PERCENTILES, window_to_uint8
+from riawelc.images import WINDOW_PERCENTILES, BadImage, decode_gray, window_to_uint8
+from riawelc.inspect.film import decode_film
 
 FORMATS = ("PNG", "JPEG", "TIFF")
 ALPHA_MODES = ("LA", "La", "PA", "RGBA", "RGBa")
@@ -60,7 +59,7 @@ class DecodedPatch:
 
 @dataclass
 class DecodedFilm:
-    pixels: np.ndarray  # (H, W) uint8, as riawelc.filminspect.decode_film makes it
+    pixels: np.ndarray  # (H, W) uint8, as riawelc.inspect.film.decode_film makes it
     format: str  # PNG | JPEG | TIFF
     mode: str  # Pillow's mode of the upload
     conversions: list[str] = field(default_factory=list)

@@ -1,13 +1,13 @@
 """From decoded patches to response bodies, on the library's own functions (runs in the inference pool).
 
-- /predict: riawelc.inspect.inspect_patches (classifier only) -> class, probabilities, and the overlay of the
-  predicted (or named) class's CAM: riawelc.cam.class_heatmaps, the same scaled, probability-weighted map as the
-  inspection, drawn by riawelc.gallery.overlay.
-- /segment: the CAM mask of riawelc.pseudomask.make_pseudomask, fed as the pseudomask stage feeds it (the raw map
+- /predict: riawelc.inspect.patches.inspect_patches (classifier only) -> class, probabilities, and the overlay of the
+  predicted (or named) class's CAM: riawelc.inspect.cam.class_heatmaps, the same scaled, probability-weighted map as the
+  inspection, drawn by riawelc.metrics.gallery.overlay.
+- /segment: the CAM mask of riawelc.inspect.pseudomask.make_pseudomask, fed as the pseudomask stage feeds it (the raw map
   of one class, scaled by the card's cam_scale, upsampled, NOT weighted by probability), with the predicted class
   (or the named one) in place of the true label the stage has.
 - /segment/unet: inspect_patches with the U-Net; optionally gated by P(no_defect).
-- /inspect: riawelc.filminspect.inspect_film on the same sessions (Models.film), and its overlay.
+- /inspect: riawelc.inspect.film.inspect_film on the same sessions (Models.film), and its overlay.
 """
 
 from __future__ import annotations
@@ -19,16 +19,24 @@ import time
 import cv2
 import numpy as np
 
-from riawelc.cam import class_heatmaps
 from riawelc.constants import CLASS_INDEX, CLASSES, MM_PER_PIXEL, NO_DEFECT
-from riawelc.filminspect import FilmSettings, inspect_film
-from riawelc.filminspect import overlay as film_overlay
-from riawelc.gallery import overlay
-from riawelc.pseudomask import make_pseudomask
+from riawelc.inspect.cam import class_heatmaps
+from riawelc.inspect.film import FilmSettings, inspect_film
+from riawelc.inspect.film import overlay as film_overlay
+from riawelc.inspect.drawing import overlay
+from riawelc.inspect.pseudomask import make_pseudomask
 from serve.decode import DecodedFilm, DecodedPatch
 from serve.runtime import Models
-from serve.schemas import (BatchItem, BatchResult, FilmRegion, InputInfo, InspectResult, PredictResult, SegmentResult,
-                           UnetSegmentResult)
+from serve.schemas import (
+    BatchItem,
+    BatchResult,
+    FilmRegion,
+    InputInfo,
+    InspectResult,
+    PredictResult,
+    SegmentResult,
+    UnetSegmentResult,
+)
 
 FILM_PNG_COMPRESSION = 3  # a 5,000 x 1,300 overlay: about 5 MB in 0.35 s (level 9: 4.7 MB in 4 s)
 

@@ -17,9 +17,9 @@ import onnxruntime as ort
 
 from riawelc.constants import CLASSES, PATCH_SIZE
 from riawelc.digest import sha256_of
-from riawelc.filminspect import FilmModels, FilmSettings, inspect_film
-from riawelc.inspect import Inspection, inspect_patches
-from riawelc.pseudomask import PseudoMaskConfig
+from riawelc.inspect.film import FilmModels, FilmSettings, inspect_film
+from riawelc.inspect.patches import Inspection, inspect_patches
+from riawelc.inspect.pseudomask import PseudoMaskConfig
 
 CLASSIFIER, UNET = "classifier", "unet"
 CLASSIFIER_OUTPUTS = ("probabilities", "cams")
@@ -67,11 +67,11 @@ def _session(path: Path, threads: int) -> ort.InferenceSession:
 
 
 def pseudomask_config(card: dict) -> tuple[PseudoMaskConfig, str]:
-    """The pseudomask stage's parameters from the classifier card's "pseudomask" field, else riawelc.pseudomask's
+    """The pseudomask stage's parameters from the classifier card's "pseudomask" field, else riawelc.inspect.pseudomask's
     own defaults. Returns the config and where it came from."""
     given = card.get("pseudomask")
     if not given:
-        return PseudoMaskConfig(), "riawelc.pseudomask defaults (the classifier card has no pseudomask field)"
+        return PseudoMaskConfig(), "riawelc.inspect.pseudomask defaults (the classifier card has no pseudomask field)"
     if not isinstance(given, dict):
         raise ModelError(f"classifier card: pseudomask must be an object, got {given!r}")
     known = {f.name for f in dataclasses.fields(PseudoMaskConfig)}
@@ -100,22 +100,22 @@ class Models:
 
     @property
     def film(self) -> FilmModels:
-        """riawelc.filminspect's view of these same sessions (nothing loaded twice): the U-Net threshold is the
+        """riawelc.inspect.film's view of these same sessions (nothing loaded twice): the U-Net threshold is the
         service's (RIAWELC_MASK_THRESHOLD, else the card's), the CAM and pseudomask parameters the card's."""
         return FilmModels(self.classifier, self.unet, self.cam_scale, self.mask_threshold, self.pseudomask,
                           f"service models {self.version}")
 
     def classify(self, pixels: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        """riawelc.inspect.ClassifierFn on ONNX Runtime: (N, 227, 227, 1) float32 -> probabilities, cams."""
+        """riawelc.inspect.patches.ClassifierFn on ONNX Runtime: (N, 227, 227, 1) float32 -> probabilities, cams."""
         probabilities, cams = self.classifier.run(list(CLASSIFIER_OUTPUTS), {"image": pixels})
         return probabilities, cams
 
     def segment(self, pixels: np.ndarray) -> np.ndarray:
-        """riawelc.inspect.SegmenterFn on ONNX Runtime: (N, 224, 224, 1) float32 -> mask probabilities."""
+        """riawelc.inspect.patches.SegmenterFn on ONNX Runtime: (N, 224, 224, 1) float32 -> mask probabilities."""
         return self.unet.run(["mask"], {"image": pixels})[0]
 
     def inspect(self, patches: np.ndarray, with_unet: bool = True) -> tuple[Inspection, np.ndarray]:
-        """riawelc.inspect.inspect_patches on these sessions, as one batch; also returns the raw cams.
+        """riawelc.inspect.patches.inspect_patches on these sessions, as one batch; also returns the raw cams.
 
         Without the U-Net (classification only) the segmenter is a stand-in returning zeros, so the masks of the
         Inspection are empty and must not be reported.

@@ -9,11 +9,11 @@ import msgspec
 from litestar.datastructures import UploadFile
 
 from riawelc.constants import CLASSES
-from riawelc.filminspect import REGIONS, SOURCES
+from riawelc.inspect.film import REGIONS, SOURCES
 
 # Query values a caller may name a class by; built from riawelc.constants, never copied.
 ClassName = enum.Enum("ClassName", {name: name for name in CLASSES}, type=str)
-# /inspect's ?source= and ?region= values, from riawelc.filminspect.
+# /inspect's ?source= and ?region= values, from riawelc.inspect.film.
 FilmSource = enum.Enum("FilmSource", {name: name for name in SOURCES}, type=str)
 FilmArea = enum.Enum("FilmArea", {name: name for name in REGIONS}, type=str)
 
@@ -104,7 +104,7 @@ class BatchResult(msgspec.Struct):
 
 
 class FilmRegion(msgspec.Struct):
-    """One connected defect region of a film (riawelc.filminspect.Region)."""
+    """One connected defect region of a film (riawelc.inspect.film.Region)."""
 
     box: list[int]  # [x, y, width, height] in film pixels
     class_: str = msgspec.field(name="class")  # the defect class whose map is strongest over the region
@@ -115,7 +115,7 @@ class FilmRegion(msgspec.Struct):
 
 
 class InspectResult(msgspec.Struct):
-    """A whole film through riawelc.filminspect.inspect_film on the service's models."""
+    """A whole film through riawelc.inspect.film.inspect_film on the service's models."""
 
     regions: list[FilmRegion]  # highest score first
     height: int  # film size in px
@@ -129,7 +129,7 @@ class InspectResult(msgspec.Struct):
     defect_area_mm2: float
     mm_per_pixel: float  # the scale of area_mm2 (riawelc.constants.MM_PER_PIXEL)
     overlay_png: str | None = None  # base64 PNG: film, heat map and region boxes (None with ?overlay=false)
-    settings: dict[str, int | float | str | None] = {}  # riawelc.filminspect.FilmSettings in use
+    settings: dict[str, int | float | str | None] = {}  # riawelc.inspect.film.FilmSettings in use
     input: InputInfo | None = None
     model_version: str = ""
 

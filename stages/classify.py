@@ -5,53 +5,34 @@ windows), it trains and monitors on that tree's patches of the train and val fil
 scores the real test patches of `paths.data`.
 """
 
-import dataclasses
-import json
+from riawelc.quiet import import_tensorflow_quietly
 
-from dvclive import Live
+import_tensorflow_quietly()  # first: the imports below start TensorFlow, whose start-up lines hide the stage's output
 
-from riawelc.augment import Photometric
-from riawelc.determinism import seed_everything
-from riawelc.epochs import save_checkpoint
-from riawelc.models import BACKBONES, build_classifier
-from riawelc.split import class_weights as inverse_frequency
-from riawelc.split import same_films_in_splits
-from riawelc.training import DISTRIBUTE_CHOICES, OPTIMIZERS, TrainConfig, strategy_for, train_classifier
-from stages.common import StageTimer, fail, load_params, load_split, paths, read_manifest, stage_dirs, write_json
-from stages.validation import choice, flag, integer, number, number_pair, text
+import dataclasses  # noqa: E402
+import json  # noqa: E402
 
-SEED = integer(0, 2**32 - 1)
-RULES = {
-    "model": choice(*BACKBONES), "weights": text(), "dropout": number(0, 1, high_open=True),
-    "batch_size": integer(1), "optimizer": choice(*OPTIMIZERS), "learning_rate": number(0, low_open=True),
-    "weight_decay": number(0), "frozen_epochs": integer(0), "finetune_epochs": integer(0),
-    "finetune_from": integer(0), "finetune_learning_rate": number(0, low_open=True), "patience": integer(1),
-    "reduce_lr_patience": integer(1), "reduce_lr_factor": number(0, 1, low_open=True, high_open=True),
-    "min_lr": number(0), "augment": flag(), "seed": SEED, "deterministic": flag(),
-    "distribute": choice(*DISTRIBUTE_CHOICES),
-    "augment_contrast": number_pair(0, low_open=True), "augment_gamma": number_pair(0, low_open=True),
-    "augment_noise_std": number(0), "augment_blur_sigma": number(0, 5),
-}
-MODEL_KEYS = ("model", "weights", "dropout", "deterministic")
-PHOTOMETRIC_KEYS = {"augment_contrast": "contrast", "augment_gamma": "gamma", "augment_noise_std": "noise_std",
-                    "augment_blur_sigma": "blur_sigma"}  # everything else is a TrainConfig field
+from dvclive import Live  # noqa: E402
 
+from riawelc.data.manifests import load_split, read_manifest  # noqa: E402
+from riawelc.data.split import class_weights as inverse_frequency  # noqa: E402
+from riawelc.data.split import same_films_in_splits  # noqa: E402
+from riawelc.learn.determinism import seed_everything  # noqa: E402
+from riawelc.learn.epochs import save_checkpoint  # noqa: E402
+from riawelc.learn.models import build_classifier  # noqa: E402
+from riawelc.learn.training import strategy_for, train_classifier, train_config  # noqa: E402
+from stages.common import StageTimer, fail, load_params, paths, stage_dirs, write_json  # noqa: E402
+from stages.sections import classify_rules  # noqa: E402
 
-def train_config(params: dict, checkpoint_path: str | None) -> TrainConfig:
-    """The TrainConfig of a checked classify section (scripts/film_cv.py trains its folds with it too)."""
-    photometric = Photometric(**{field: params[key] for key, field in PHOTOMETRIC_KEYS.items()})
-    return TrainConfig(**{k: v for k, v in params.items() if k not in MODEL_KEYS + tuple(PHOTOMETRIC_KEYS)},
-                       photometric=photometric, weights_are_pretrained=params["weights"] != "none",
-                       checkpoint_path=checkpoint_path)
-
+RULES = classify_rules()
 
 def training_tree(root, split_manifest):
     """The train and val patches of another tree of the split's films; stops with a clear error when it cannot."""
-    from riawelc.dataset import DatasetError, scan_tree
-    from riawelc.dedup import deduplicate
+    from riawelc.data.dataset import DatasetError, scan_tree
+    from riawelc.data.dedup import deduplicate
 
     if not root.is_dir():
-        fail(f"paths.train_data: {root} is not a folder (make it, e.g. python -m riawelc.composite, or set it to "
+        fail(f"paths.train_data: {root} is not a folder (make it, e.g. python -m riawelc.synth.composite, or set it to "
              f"paths.data)")
     try:
         rows = same_films_in_splits(deduplicate(scan_tree(root)).manifest, split_manifest)

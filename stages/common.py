@@ -10,23 +10,25 @@ import yaml
 from stages.validation import Rule, problems, text
 
 PARAMS_FILE = Path(os.environ.get("RIAWELC_PARAMS", "params.yaml"))
+REAL_PARAMS = Path("realfilms/params.yaml")  # the real-film pipeline, realfilms/dvc.yaml
 PATH_RULES = {key: text() for key in ("data", "train_data", "outputs", "models", "results")}
 TIMING_FILE = "timing.json"
 
 
-def load_params(section: str | None = None, rules: dict[str, Rule] | None = None) -> dict:
+def load_params(section: str | None = None, rules: dict[str, Rule] | None = None,
+                file: Path = PARAMS_FILE) -> dict:
     """The whole params file, or one section of it checked against `rules` (the stage stops with a one-line
-    error naming every bad key before it does any work)."""
+    error naming every bad key before it does any work). The real-film pipeline's stages read REAL_PARAMS."""
     try:
-        params = yaml.safe_load(PARAMS_FILE.read_text())
+        params = yaml.safe_load(file.read_text())
     except (OSError, yaml.YAMLError) as error:
-        fail(f"cannot read {PARAMS_FILE}: {error}".replace("\n", " "))
+        fail(f"cannot read {file}: {error}".replace("\n", " "))
     if section is None:
         return params
     if not isinstance(params, dict) or section not in params:
-        fail(f"{PARAMS_FILE} has no '{section}' section")
+        fail(f"{file} has no '{section}' section")
     if rules is not None and (found := problems(section, params[section], rules)):
-        fail(f"{PARAMS_FILE}: " + "; ".join(found))
+        fail(f"{file}: " + "; ".join(found))
     return params[section]
 
 
@@ -55,29 +57,6 @@ def fail(message: str) -> None:
     raise SystemExit(1)
 
 
-def read_manifest(path: Path):
-    import pandas as pd
-
-    return pd.read_csv(path, keep_default_na=False)
-
-
-def load_split(manifest, split: str | None, mask_column: str | None = None):
-    """(rows, images (N, 227, 227, 1) uint8, labels (N,) class indices[, masks (N, 227, 227) uint8 0/1]) of one
-    split, or of every row when split is None."""
-    import numpy as np
-
-    from riawelc.constants import CLASS_INDEX
-    from riawelc.images import read_patches
-
-    rows = manifest if split is None else manifest[manifest["split"] == split]
-    rows = rows.reset_index(drop=True)
-    images = read_patches(list(rows["path"]))
-    labels = rows["label"].map(CLASS_INDEX).to_numpy(np.int64)
-    if mask_column is None:
-        return rows, images, labels
-    return rows, images, labels, read_masks(rows[mask_column], images.shape[1:3])
-
-
 class StageTimer:
     """Wall-clock seconds of a stage's work, written on success to results/<stage>/timing.json with any `extra`
     figures (per-epoch seconds). The file is committed but not a DVC metric: times differ from run to run, and
@@ -99,23 +78,3 @@ class StageTimer:
         self.seconds = round(time.perf_counter() - self._start, 1)
         if exc_type is None:
             write_json(self.path, {"seconds": self.seconds, **self.extra})
-
-
-def load_cam_predictor(model_path: Path):
-    """The saved classifier as a model with two outputs, [probabilities, cams] (features are left out: at
-    EfficientNet's 1280 channels they would not fit in memory for a whole dataset)."""
-    import keras
-
-    from riawelc.models import cam_model
-
-    full = cam_model(keras.models.load_model(model_path))
-    return keras.Model(full.input, full.outputs[2:])
-
-
-def read_masks(paths, shape):
-    """Masks from files; an empty path means an empty mask (no_defect patches)."""
-    import numpy as np
-
-    from riawelc.images import read_mask
-
-    return np.stack([read_mask(p) if p else np.zeros(shape, np.uint8) for p in paths])

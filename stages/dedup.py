@@ -2,8 +2,8 @@
 
 import pandas as pd
 
-from riawelc.dataset import DatasetError, scan_tree
-from riawelc.dedup import NEAR_DUPLICATE_MODES, dedup_report, deduplicate
+from riawelc.data.dataset import DatasetError, scan_tree
+from riawelc.data.dedup import NEAR_DUPLICATE_MODES, dedup_report, deduplicate
 from stages.common import fail, load_params, paths, stage_dirs, write_json
 from stages.validation import choice, integer
 

@@ -1,14 +1,20 @@
 """Stage evaluate: the classifier on the held-out test split, in inference mode."""
 
-import keras
-import numpy as np
+from riawelc.quiet import import_tensorflow_quietly
 
-from riawelc.constants import CLASSES
-from riawelc.evaluation import classification_metrics, confusion_rows
-from riawelc.gallery import save_grid, to_rgb
-from riawelc.training import predict_probabilities
-from stages.common import StageTimer, load_params, load_split, paths, read_manifest, stage_dirs, write_json
-from stages.validation import integer
+import_tensorflow_quietly()  # first: the imports below start TensorFlow, whose start-up lines hide the stage's output
+
+import keras  # noqa: E402
+import numpy as np  # noqa: E402
+
+from riawelc.constants import CLASSES  # noqa: E402
+from riawelc.data.manifests import load_split, read_manifest  # noqa: E402
+from riawelc.inspect.drawing import to_rgb  # noqa: E402
+from riawelc.learn.training import predict_probabilities  # noqa: E402
+from riawelc.metrics.classification import classification_metrics, confusion_rows  # noqa: E402
+from riawelc.metrics.gallery import save_grid  # noqa: E402
+from stages.common import StageTimer, load_params, paths, stage_dirs, write_json  # noqa: E402
+from stages.validation import integer  # noqa: E402
 
 RULES = {"gallery_size": integer(0)}
 

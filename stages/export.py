@@ -1,16 +1,21 @@
 """Stage export: both models to ONNX (tf2onnx, opset 17), parity against Keras, and a JSON card for the service."""
 
-import json
+from riawelc.quiet import import_tensorflow_quietly
 
-import keras
-import numpy as np
+import_tensorflow_quietly()  # first: the imports below start TensorFlow, whose start-up lines hide the stage's output
 
-from riawelc.export import export_onnx, parity, write_card
-from riawelc.images import to_unet_size
-from riawelc.models import cam_model
-from stages.common import StageTimer, fail, load_params, load_split, paths, read_manifest, read_masks, write_json
-from stages.pseudomask import RULES as PSEUDOMASK_RULES
-from stages.validation import flag, integer, number, text
+import json  # noqa: E402
+
+import keras  # noqa: E402
+import numpy as np  # noqa: E402
+
+from riawelc.data.manifests import load_split, read_manifest, read_masks  # noqa: E402
+from riawelc.deploy.export import export_onnx, parity, write_card  # noqa: E402
+from riawelc.images import to_unet_size  # noqa: E402
+from riawelc.learn.models import cam_model  # noqa: E402
+from stages.common import StageTimer, fail, load_params, paths, write_json  # noqa: E402
+from stages.sections import PSEUDOMASK_RULES  # noqa: E402
+from stages.validation import flag, integer, number, text  # noqa: E402
 
 RULES = {"opset": integer(13, 18), "parity_images": integer(1), "tolerance": number(0, low_open=True),
          "training_data": text(), "data_synthetic": flag(), "int8": flag(), "int8_calibration": integer(1)}
@@ -66,9 +71,9 @@ def main() -> None:
 
 
 def _int8(manifest, models, calibration_size: int, timer: StageTimer) -> dict:
-    """int8 copies of both models beside the fp32 ones (riawelc.quantize), calibrated on seeded training patches,
+    """int8 copies of both models beside the fp32 ones (riawelc.deploy.quantize), calibrated on seeded training patches,
     compared with fp32 on the test split; quality to results/export/int8.json, speed to timing.json."""
-    from riawelc.quantize import int8_models
+    from riawelc.deploy.quantize import int8_models
 
     _, train, _ = load_split(manifest, "train")
     rng = np.random.default_rng(0)

@@ -12,11 +12,23 @@ licensed for research use and stay out of git.
 
 from pathlib import Path
 
-from riawelc.filmeval import (TOPHAT, AnnotatedError, film_maps, leave_one_film_out, load_pair, mean_scores,
-                              read_annotated, score_film, true_mask_patches, two_colour_picture, validation_thresholds)
-from riawelc.filminspect import MODEL_FILES, REGIONS, SOURCES, FilmInspectError, FilmModels, FilmSettings
+from riawelc.data.manifests import read_manifest
 from riawelc.images import BadImage, read_mask, read_patches, write_png
-from stages.common import StageTimer, fail, load_params, paths, read_manifest, stage_dirs, write_json
+from riawelc.inspect.film import MODEL_FILES, REGIONS, SOURCES, FilmInspectError, FilmModels, FilmSettings
+from riawelc.metrics.filmeval import (
+    TOPHAT,
+    AnnotatedError,
+    film_maps,
+    leave_one_film_out,
+    load_pair,
+    mean_scores,
+    read_annotated,
+    score_film,
+    true_mask_patches,
+    two_colour_picture,
+    validation_thresholds,
+)
+from stages.common import StageTimer, fail, load_params, paths, stage_dirs, write_json
 from stages.validation import Rule, choice, flag, integer, number, text
 
 RULES = {

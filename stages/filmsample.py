@@ -1,8 +1,8 @@
-"""Stage filmsample: synthetic whole films with true masks (riawelc.synthfilm), so that the whole-film
+"""Stage filmsample: synthetic whole films with true masks (riawelc.synth.film), so that the whole-film
 evaluation stage runs on the embedded sample too. Written in GDXray's annotated layout (W0001 films, W0002
 masks), the layout the real annotated films come in."""
 
-from riawelc.synthfilm import FilmSpec, write_films
+from riawelc.synth.film import FilmSpec, write_films
 from stages.common import StageTimer, load_params, stage_dirs, write_json
 from stages.validation import integer
 

@@ -4,14 +4,20 @@ Pseudo-masks use the map of the TRUE label. Maps are scaled by one dataset-level
 training defect patches, never normalised per patch (that would invent a defect in every patch).
 """
 
-import numpy as np
+from riawelc.quiet import import_tensorflow_quietly
 
-from riawelc.cam import class_heatmaps, fit_cam_scale, select_class_maps
-from riawelc.constants import CLASSES, CLASS_INDEX, NO_DEFECT
-from riawelc.gallery import overlay, save_grid
-from stages.common import (StageTimer, fail, load_cam_predictor, load_params, load_split, paths, read_manifest,
-                           stage_dirs, write_json)
-from stages.validation import flag, integer, number
+import_tensorflow_quietly()  # first: the imports below start TensorFlow, whose start-up lines hide the stage's output
+
+import numpy as np  # noqa: E402
+
+from riawelc.constants import CLASS_INDEX, CLASSES, NO_DEFECT  # noqa: E402
+from riawelc.data.manifests import load_split, read_manifest  # noqa: E402
+from riawelc.inspect.cam import class_heatmaps, fit_cam_scale, select_class_maps  # noqa: E402
+from riawelc.inspect.drawing import overlay  # noqa: E402
+from riawelc.learn.gradcam import load_cam_predictor  # noqa: E402
+from riawelc.metrics.gallery import save_grid  # noqa: E402
+from stages.common import StageTimer, fail, load_params, paths, stage_dirs, write_json  # noqa: E402
+from stages.validation import flag, integer, number  # noqa: E402
 
 RULES = {"scale_percentile": number(0, 100, low_open=True), "weight_by_probability": flag(),
          "gallery_per_class": integer(1)}

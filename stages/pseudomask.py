@@ -7,18 +7,13 @@ them: a measure of the weak supervision itself, never used for training.
 
 import numpy as np
 
-from riawelc.cam import scale_maps, upsample
+from riawelc.data.manifests import read_manifest, read_masks
 from riawelc.images import read_patch, write_png
-from riawelc.pseudomask import REFINE_MODES, PseudoMaskConfig, make_pseudomask, mask_report
-from riawelc.segmetrics import per_class_scores
-from stages.common import StageTimer, fail, load_params, paths, read_masks, read_manifest, stage_dirs, write_json
-from stages.validation import choice, flag, integer, number, odd_integer
-
-RULES = {
-    "threshold": number(0, 1), "open_radius": integer(0), "close_radius": integer(0), "fill_holes": flag(),
-    "min_area": integer(0), "refine": choice(*REFINE_MODES), "dark_window": odd_integer(3), "dark_k": number(0),
-    "dark_min_delta": number(0), "dark_dilate": integer(0), "dark_fallback": flag(),
-}
+from riawelc.inspect.cam import scale_maps, upsample
+from riawelc.inspect.pseudomask import PseudoMaskConfig, make_pseudomask, mask_report
+from riawelc.metrics.segmentation import per_class_scores
+from stages.common import StageTimer, fail, load_params, paths, stage_dirs, write_json
+from stages.sections import PSEUDOMASK_RULES as RULES
 
 
 def main() -> None:

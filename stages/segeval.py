@@ -1,21 +1,27 @@
 """Stage segeval: the U-Net on the test split, against pseudo-masks and against true masks where they exist.
 
-IoU and Dice are hard-thresholded; a patch where both masks are empty scores 1 (see riawelc.segmetrics).
+IoU and Dice are hard-thresholded; a patch where both masks are empty scores 1 (see riawelc.metrics.segmentation).
 Agreement with pseudo-masks is the number RIAWELC-RS reports; agreement with true masks is the honest one.
 """
 
-import json
+from riawelc.quiet import import_tensorflow_quietly
 
-import keras
-import numpy as np
+import_tensorflow_quietly()  # first: the imports below start TensorFlow, whose start-up lines hide the stage's output
 
-from riawelc.constants import CLASSES, NO_DEFECT
-from riawelc.gallery import GREEN, RED, best_median_worst, outline, save_grid
-from riawelc.inspect import inspect_patches
-from riawelc.segmetrics import dice, false_positive_rate, iou, per_class_scores
-from stages.common import (StageTimer, load_cam_predictor, load_params, load_split, paths, read_manifest, read_masks,
-                           stage_dirs, write_json)
-from stages.validation import integer, number
+import json  # noqa: E402
+
+import keras  # noqa: E402
+import numpy as np  # noqa: E402
+
+from riawelc.constants import CLASSES, NO_DEFECT  # noqa: E402
+from riawelc.data.manifests import load_split, read_manifest, read_masks  # noqa: E402
+from riawelc.inspect.drawing import GREEN, RED, outline  # noqa: E402
+from riawelc.inspect.patches import inspect_patches  # noqa: E402
+from riawelc.learn.gradcam import load_cam_predictor  # noqa: E402
+from riawelc.metrics.gallery import best_median_worst, save_grid  # noqa: E402
+from riawelc.metrics.segmentation import dice, false_positive_rate, iou, per_class_scores  # noqa: E402
+from stages.common import StageTimer, load_params, paths, stage_dirs, write_json  # noqa: E402
+from stages.validation import integer, number  # noqa: E402
 
 RULES = {"threshold": number(0, 1, low_open=True, high_open=True), "fp_min_area": integer(1), "iou_bins": integer(1)}
 
@@ -61,7 +67,7 @@ def main() -> None:
 
 def _scored(metric, predicted, reference, label) -> float:
     """A patch's score, or NaN for a defect patch with an empty reference (nothing to localise; see
-    riawelc.segmetrics.per_class_scores)."""
+    riawelc.metrics.segmentation.per_class_scores)."""
     return metric(predicted, reference) if label == NO_DEFECT or reference.any() else np.nan
 
 

@@ -3,8 +3,14 @@
 import pandas as pd
 
 from riawelc.constants import SPLITS
-from riawelc.split import (LeakageError, apply_assignment, automatic_assignment, explicit_assignment,
-                           split_report, verify_no_leakage)
+from riawelc.data.split import (
+    LeakageError,
+    apply_assignment,
+    automatic_assignment,
+    explicit_assignment,
+    split_report,
+    verify_no_leakage,
+)
 from stages.common import fail, load_params, paths, stage_dirs, write_json
 from stages.validation import choice, fractions, integer, mapping, text
 

@@ -1,13 +1,18 @@
 """Stage unet: train the U-Net on pseudo-masks (weak supervision; empty masks of no_defect patches included)."""
 
-from dvclive import Live
+from riawelc.quiet import import_tensorflow_quietly
 
-from riawelc.determinism import seed_everything
-from riawelc.epochs import save_checkpoint
-from riawelc.images import to_unet_size
-from riawelc.unet import ENCODERS, UNetTrainConfig, build_unet, train_unet
-from stages.common import StageTimer, fail, load_params, load_split, paths, read_manifest, stage_dirs, write_json
-from stages.validation import choice, flag, integer, number, text
+import_tensorflow_quietly()  # first: the imports below start TensorFlow, whose start-up lines hide the stage's output
+
+from dvclive import Live  # noqa: E402
+
+from riawelc.data.manifests import load_split, read_manifest  # noqa: E402
+from riawelc.images import to_unet_size  # noqa: E402
+from riawelc.learn.determinism import seed_everything  # noqa: E402
+from riawelc.learn.epochs import save_checkpoint  # noqa: E402
+from riawelc.learn.unet import ENCODERS, UNetTrainConfig, build_unet, train_unet  # noqa: E402
+from stages.common import StageTimer, fail, load_params, paths, stage_dirs, write_json  # noqa: E402
+from stages.validation import choice, flag, integer, number, text  # noqa: E402
 
 RULES = {
     "encoder": choice(*ENCODERS), "weights": text(), "batch_size": integer(1), "epochs": integer(1),

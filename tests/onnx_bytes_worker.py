@@ -11,7 +11,7 @@ from pathlib import Path
 import numpy as np
 
 from riawelc.constants import PATCH_SIZE
-from riawelc.quantize import quantize_model
+from riawelc.deploy.quantize import quantize_model
 from tests.serve.make_models import make_models
 
 

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import yaml
 
-STAGE_COMMAND = re.compile(r"python -m (stages\.\w+)")
+STAGE_COMMAND = re.compile(r"python -m (stages(?:\.\w+)+)(?: .*)?")
 
 
 def repo_packages(repo: Path) -> set[str]:
@@ -100,14 +100,30 @@ def stage_problems(stage: str, module: str, deps: list[str], repo: Path) -> list
               if not is_covered(file, deps)]
     found += [f"stage '{stage}': {dep} is in deps but not imported" for dep in deps
               if dep.endswith(".py") and dep not in closure]
+    # A subpackage folder is a fair dep when the stage runs all of it (its __init__ imports every module).
+    for dep in deps:
+        folder = repo / dep.rstrip("/")
+        if dep.rstrip("/") not in packages and folder.is_dir() and (folder / "__init__.py").is_file():
+            unused = sorted(f.relative_to(repo).as_posix() for f in folder.rglob("*.py")
+                            if f.relative_to(repo).as_posix() not in closure)
+            found += [f"stage '{stage}': {dep} is in deps but {file} is not imported" for file in unused]
     return found
 
 
 def dep_problems(dvc_yaml: Path, repo: Path) -> list[str]:
-    """Every code-dep problem of every `python -m stages.<name>` stage of `dvc_yaml`, stages in file order."""
+    """Every code-dep problem of every `python -m stages.<name> [args]` stage of `dvc_yaml` (foreach and matrix
+    stages too), stages in file order. Deps are read relative to the stage's wdir, as DVC reads them."""
     stages = yaml.safe_load(Path(dvc_yaml).read_text())["stages"]
     found = []
     for stage, spec in stages.items():
+        spec = spec.get("do", spec)
         if command := STAGE_COMMAND.fullmatch(spec["cmd"].strip()):
-            found += stage_problems(stage, command[1], code_deps(spec.get("deps", [])), repo)
+            # A copy outside the repository (the tests edit copies) reads as if it were the root dvc.yaml.
+            home = Path(dvc_yaml).resolve().parent
+            home = home if home.is_relative_to(repo.resolve()) else repo.resolve()
+            base = (home / spec.get("wdir", ".")).resolve()
+            deps = [(base / dep).resolve().relative_to(repo.resolve()).as_posix() + ("/" if dep.endswith("/") else "")
+                    for dep in code_deps(spec.get("deps", []))
+                    if (base / dep).resolve().is_relative_to(repo.resolve())]
+            found += stage_problems(stage, command[1], deps, repo)
     return found

@@ -5,16 +5,9 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from riawelc.cam import (
-    class_heatmaps,
-    fit_cam_scale,
-    gradcam_model,
-    gradcam_with_tape,
-    scale_maps,
-    select_class_maps,
-    upsample,
-)
 from riawelc.constants import CLASSES, PATCH_SIZE
+from riawelc.inspect.cam import class_heatmaps, fit_cam_scale, scale_maps, select_class_maps, upsample
+from riawelc.learn.gradcam import gradcam_model, gradcam_with_tape
 
 
 def test_select_class_maps_picks_each_images_own_class():
@@ -80,7 +73,7 @@ def test_class_heatmaps_selects_scales_weights_and_upsamples():
 def test_einsum_cam_equals_gradcam_with_tape():
     import keras
 
-    from riawelc import models
+    from riawelc.learn import models
 
     keras.utils.set_random_seed(0)
     classifier = models.build_classifier("smallcnn", weights="none", dropout=0.5, input_size=64)
@@ -105,7 +98,7 @@ def test_einsum_cam_equals_gradcam_with_tape():
 def test_numpy_modules_do_not_import_tensorflow():
     # The HTTP service uses these modules with ONNX Runtime only.
     code = (
-        "import sys, riawelc.cam, riawelc.pseudomask, riawelc.segmetrics, riawelc.gallery, riawelc.inspect, riawelc.images; "
+        "import sys, riawelc.inspect.cam, riawelc.inspect.pseudomask, riawelc.metrics.segmentation, riawelc.metrics.gallery, riawelc.inspect.patches, riawelc.images; "
         "assert not {'tensorflow', 'keras'} & set(sys.modules), sorted({'tensorflow', 'keras'} & set(sys.modules))"
     )
     root = Path(__file__).resolve().parents[1]

@@ -1,13 +1,13 @@
-"""Composite patches: synthetic defects with true masks on real-looking film windows (riawelc.composite)."""
+"""Composite patches: synthetic defects with true masks on real-looking film windows (riawelc.synth.composite)."""
 
 import cv2
 import numpy as np
 import pytest
 
-from riawelc.composite import CompositeError, add_defect, main, write_composite
 from riawelc.constants import CLASSES, DEFECT_CLASSES, NO_DEFECT, PATCH_SIZE
-from riawelc.dataset import scan_tree
-from riawelc.filmmetrics import noise_sigma
+from riawelc.data.dataset import scan_tree
+from riawelc.metrics.film import noise_sigma
+from riawelc.synth.composite import CompositeError, add_defect, main, write_composite
 
 
 def grainy_window(seed: int = 0, level: float = 150, grain: float = 3.0) -> np.ndarray:

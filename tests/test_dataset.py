@@ -2,7 +2,7 @@ import cv2
 import numpy as np
 import pytest
 
-from riawelc.dataset import DatasetError, radiograph_id, scan_tree
+from riawelc.data.dataset import DatasetError, radiograph_id, scan_tree
 from riawelc.images import write_png
 
 

@@ -1,8 +1,8 @@
 import numpy as np
 import pytest
 
-from riawelc.dataset import scan_tree
-from riawelc.dedup import dedup_report, deduplicate, perceptual_hash
+from riawelc.data.dataset import scan_tree
+from riawelc.data.dedup import dedup_report, deduplicate, perceptual_hash
 from riawelc.images import write_png
 from tests.conftest import random_patch
 

@@ -4,10 +4,10 @@ weights, and another seed gives other weights (seeding happens before the model 
 import numpy as np
 import pytest
 
-from riawelc.determinism import seed_everything
-from riawelc.models import build_classifier
-from riawelc.training import TrainConfig, train_classifier
-from riawelc.unet import UNetTrainConfig, build_unet, train_unet
+from riawelc.learn.determinism import seed_everything
+from riawelc.learn.models import build_classifier
+from riawelc.learn.training import TrainConfig, train_classifier
+from riawelc.learn.unet import UNetTrainConfig, build_unet, train_unet
 from tests.test_training import SIZE, squares
 
 

@@ -20,9 +20,9 @@ import tensorflow as tf
 cpus = tf.config.list_physical_devices("CPU")
 tf.config.set_logical_device_configuration(cpus[0], [tf.config.LogicalDeviceConfiguration()] * 2)
 
-from riawelc.batchnorm import batchnorm_layers
-from riawelc.models import build_classifier
-from riawelc.training import TrainConfig, strategy_for, train_classifier
+from riawelc.learn.batchnorm import batchnorm_layers
+from riawelc.learn.models import build_classifier
+from riawelc.learn.training import TrainConfig, strategy_for, train_classifier
 
 strategy = strategy_for("mirrored")
 with strategy.scope():

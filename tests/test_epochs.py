@@ -1,7 +1,7 @@
 import keras
 import pytest
 
-from riawelc.epochs import Plateau, log_epoch, progress_line, save_checkpoint
+from riawelc.learn.epochs import Plateau, log_epoch, progress_line, save_checkpoint
 
 
 def test_plateau_cuts_the_rate_then_stops():
@@ -48,7 +48,7 @@ def test_saving_the_same_model_twice_gives_the_same_bytes_and_it_loads(tmp_path)
     import keras
     import numpy as np
 
-    from riawelc.models import build_classifier
+    from riawelc.learn.models import build_classifier
 
     def build():  # a new model object each time: Keras names objects shared in a nested model by memory address
         keras.utils.set_random_seed(0)

@@ -1,7 +1,7 @@
 import numpy as np
 import pytest
 
-from riawelc.evaluation import classification_metrics, confusion, confusion_rows
+from riawelc.metrics.classification import classification_metrics, confusion, confusion_rows
 
 
 def test_metrics_on_a_known_confusion():

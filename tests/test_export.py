@@ -8,9 +8,9 @@ import onnxruntime as ort
 import pytest
 
 from riawelc.constants import CLASSES, PATCH_SIZE
-from riawelc.export import data_md5, export_onnx, model_card, parity, write_card
-from riawelc.models import build_classifier, cam_model
-from riawelc.unet import build_unet
+from riawelc.deploy.export import data_md5, export_onnx, model_card, parity, write_card
+from riawelc.learn.models import build_classifier, cam_model
+from riawelc.learn.unet import build_unet
 
 CAM_OUTPUTS = ["features", "logits", "probabilities", "cams"]
 

@@ -6,11 +6,23 @@ import numpy as np
 import pytest
 
 from riawelc.constants import DEFECT_CLASSES, PATCH_SIZE
-from riawelc.filmeval import (PROBABILITY_GRID, SIGMA_GRID, TOPHAT, AnnotatedError, evaluate_film, film_maps,
-                              leave_one_film_out, load_pair, mean_scores, read_annotated, score_film,
-                              true_mask_patches, validation_thresholds)
-from riawelc.filmmetrics import TOPHAT_SIGMAS, best_threshold
-from riawelc.synthfilm import FilmSpec, generate_film, write_films
+from riawelc.metrics.film import TOPHAT_SIGMAS, best_threshold
+from riawelc.metrics.filmeval import (
+    PROBABILITY_GRID,
+    SIGMA_GRID,
+    TOPHAT,
+    AnnotatedError,
+    evaluate_film,
+    film_maps,
+    leave_one_film_out,
+    load_pair,
+    mean_scores,
+    read_annotated,
+    score_film,
+    true_mask_patches,
+    validation_thresholds,
+)
+from riawelc.synth.film import FilmSpec, generate_film, write_films
 from tests.test_filminspect import band_film, fake_models
 
 

@@ -9,9 +9,19 @@ import numpy as np
 import pytest
 
 from riawelc.constants import CLASSES, DEFECT_CLASSES, MM_PER_PIXEL, PATCH_SIZE
-from riawelc.filminspect import (Blender, FilmInspectError, FilmModels, FilmSettings, decode_film, extract_regions,
-                                 hann_weights, inspect_film, main, window_origins)
 from riawelc.images import BadImage
+from riawelc.inspect.film import (
+    Blender,
+    FilmInspectError,
+    FilmModels,
+    FilmSettings,
+    decode_film,
+    extract_regions,
+    hann_weights,
+    inspect_film,
+    main,
+    window_origins,
+)
 from riawelc.seam import Seam
 
 S = PATCH_SIZE
@@ -128,7 +138,7 @@ def test_inspect_film_pads_a_film_smaller_than_a_window_and_refuses_non_uint8():
 
 
 def test_sixteen_bit_films_are_windowed_by_the_service_rule():
-    from riawelc.windowing import window_to_uint8
+    from riawelc.images import window_to_uint8
 
     film16 = (np.random.default_rng(0).integers(1000, 40000, (300, 500))).astype(np.uint16)
     for suffix in (".png", ".tiff"):
@@ -194,7 +204,7 @@ def test_cli_errors_are_one_line(onnx_models, tmp_path, capsys):
 
 def test_int8_quantisation_of_the_tiny_models(onnx_models, tmp_path):
     onnx = pytest.importorskip("onnx")
-    from riawelc.quantize import compare_classifiers, quantize_model
+    from riawelc.deploy.quantize import compare_classifiers, quantize_model
 
     patches = np.stack([band_film(S, S, seed) for seed in range(8)])
     for name in ("classifier", "unet"):

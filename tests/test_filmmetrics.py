@@ -4,8 +4,17 @@ import cv2
 import numpy as np
 import pytest
 
-from riawelc.filmmetrics import (average_precision, black_tophat_score, component_recall, false_positive_components,
-                                 film_scores, noise_sigma, pixel_scores, size_bin, tophat_mask)
+from riawelc.metrics.film import (
+    average_precision,
+    black_tophat_score,
+    component_recall,
+    false_positive_components,
+    film_scores,
+    noise_sigma,
+    pixel_scores,
+    size_bin,
+    tophat_mask,
+)
 
 
 def boxes(shape, *rects):
@@ -92,7 +101,7 @@ def test_black_tophat_refuses_bad_input():
 
 
 def test_best_threshold_picks_the_candidate_with_the_highest_pooled_dice():
-    from riawelc.filmmetrics import best_threshold
+    from riawelc.metrics.film import best_threshold
 
     truth = boxes((20, 20), (0, 10, 0, 10))
     score = np.where(truth, 0.6, 0.0).astype(np.float32)

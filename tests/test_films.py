@@ -9,11 +9,11 @@ import pytest
 import xlwt  # dev group: writes the .xls fixtures
 
 from riawelc.constants import CLASSES, DEFECT_CLASSES, NO_DEFECT
-from riawelc.dataset import radiograph_id, scan_tree
-from riawelc.dedup import remove_exact_duplicates
-from riawelc.filmlabels import CELL_PX, TAIL, UNCOVERED, Span, flaw_spans, label_window
-from riawelc.films import FilmOptions, FilmsError, convert, load_options, main
-from riawelc.flawtable import OTHER, FilmFlaws, Flaw, FlawTableError, read_flaw_table
+from riawelc.data.dataset import radiograph_id, scan_tree
+from riawelc.data.dedup import remove_exact_duplicates
+from riawelc.films.flawtable import OTHER, FilmFlaws, Flaw, FlawTableError, read_flaw_table
+from riawelc.films.labels import CELL_PX, TAIL, UNCOVERED, Span, flaw_spans, label_window
+from riawelc.films.tree import FilmOptions, FilmsError, convert, load_options, main
 from riawelc.images import read_patch, write_png
 from riawelc.seam import find_seam
 

@@ -2,16 +2,8 @@ import cv2
 import numpy as np
 import pytest
 
-from riawelc.gallery import (
-    GREEN,
-    PADDING,
-    RED,
-    TITLE_HEIGHT,
-    best_median_worst,
-    outline,
-    overlay,
-    save_grid,
-)
+from riawelc.inspect.drawing import GREEN, RED, outline, overlay
+from riawelc.metrics.gallery import PADDING, TITLE_HEIGHT, best_median_worst, save_grid
 
 
 def test_overlay_is_rgb_of_the_image_size_and_hot_where_the_map_is_high():

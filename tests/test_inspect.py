@@ -2,7 +2,7 @@ import numpy as np
 import pytest
 
 from riawelc.constants import CLASSES, PATCH_SIZE, UNET_SIZE
-from riawelc.inspect import inspect_patches
+from riawelc.inspect.patches import inspect_patches
 
 CRACK, NO_DEFECT = CLASSES.index("crack"), CLASSES.index("no_defect")
 

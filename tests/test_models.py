@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 
 from riawelc.constants import CLASSES, PATCH_SIZE
-from riawelc.models import backbone_layers, backbone_of, build_classifier, cam_model
+from riawelc.learn.models import backbone_layers, backbone_of, build_classifier, cam_model
 
 N_CLASSES = len(CLASSES)
 
@@ -44,7 +44,7 @@ import socket
 def no_network(*args, **kwargs):
     raise OSError("network unreachable (test)")
 socket.getaddrinfo = no_network
-from riawelc.models import build_classifier, imagenet_cache_file
+from riawelc.learn.models import build_classifier, imagenet_cache_file
 assert not imagenet_cache_file("efficientnetb0").exists()
 try:
     build_classifier("efficientnetb0", weights="imagenet")

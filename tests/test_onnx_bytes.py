@@ -12,7 +12,7 @@ import onnxruntime as ort
 import pytest
 from onnx import TensorProto, helper, numpy_helper
 
-from riawelc.onnxgraph import canonicalize
+from riawelc.deploy.onnxgraph import canonicalize
 from tests.conftest import REPO
 
 FILES = ("classifier.onnx", "unet.onnx", "classifier.int8.onnx", "unet.int8.onnx")

@@ -5,7 +5,7 @@ import numpy as np
 import pytest
 
 from riawelc.constants import DEFECT_CLASSES, NO_DEFECT
-from riawelc.pseudomask import PseudoMaskConfig, make_pseudomask, mask_report
+from riawelc.inspect.pseudomask import PseudoMaskConfig, make_pseudomask, mask_report
 
 SIZE = 64
 PLAIN = PseudoMaskConfig(threshold=0.5, open_radius=0, close_radius=0, fill_holes=False, min_area=0)

@@ -1,7 +1,6 @@
 """Issue 8's robustness pieces: photometric augmentation settings, the high-pass backbone, patch features for the
 classical baseline, film folds, and the params rule for ranges."""
 
-import importlib.util
 import sys
 from pathlib import Path
 
@@ -9,19 +8,13 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from riawelc.augment import DEFAULT_PHOTOMETRIC, Photometric, augment_image
 from riawelc.constants import CLASSES
+from riawelc.data.folds import film_folds
+from riawelc.learn.augment import DEFAULT_PHOTOMETRIC, Photometric, augment_image
+from riawelc.metrics.classification import fold_scores, majority_scores
 from stages.validation import number_pair
 
 ROOT = Path(__file__).resolve().parents[1]
-
-
-def film_cv():
-    spec = importlib.util.spec_from_file_location("film_cv", ROOT / "scripts" / "film_cv.py")
-    module = importlib.util.module_from_spec(spec)
-    sys.modules["film_cv"] = module
-    spec.loader.exec_module(module)
-    return module
 
 
 def gradient_patch(size: int = 64) -> np.ndarray:
@@ -73,7 +66,7 @@ def test_number_pair_rule():
 
 
 def test_highpass_backbone_ignores_exposure_and_sees_a_dark_spot():
-    from riawelc.models import LocalBackgroundSubtraction, build_classifier
+    from riawelc.learn.models import LocalBackgroundSubtraction, build_classifier
 
     layer = LocalBackgroundSubtraction(8.0)
     flat = np.full((1, 64, 64, 1), 120.0, np.float32)
@@ -91,7 +84,7 @@ def test_highpass_backbone_ignores_exposure_and_sees_a_dark_spot():
 
 
 def test_patch_features_are_finite_and_respond_to_a_dark_spot():
-    from riawelc.patchfeatures import patch_features
+    from riawelc.learn.classical import patch_features
 
     rng = np.random.default_rng(1)
     clean = rng.normal(130, 3, (2, 96, 96, 1)).clip(0, 255)
@@ -103,33 +96,33 @@ def test_patch_features_are_finite_and_respond_to_a_dark_spot():
 
 
 def test_film_folds_keep_films_whole_and_spread_rare_classes():
-    module = film_cv()
     rows = []
     for film in range(10):
         label = CLASSES[0] if film < 4 else CLASSES[2]
         rows += [{"radiograph": f"F{film}", "label": label}] * (3 + film)
     manifest = pd.DataFrame(rows)
-    folds = module.film_folds(manifest, 4, seed=0)
+    folds = film_folds(manifest, 4, seed=0)
     assert set(folds) == {f"F{i}" for i in range(10)} and set(folds.values()) == {0, 1, 2, 3}
     assert len({folds[f"F{i}"] for i in range(4)}) == 4  # the four films of the rare class in four folds
-    assert folds == module.film_folds(manifest, 4, seed=0)
+    assert folds == film_folds(manifest, 4, seed=0)
+    with pytest.raises(ValueError, match="10 films cannot fill 11 folds"):
+        film_folds(manifest, 11, seed=0)
 
 
 def test_scores_macro_f1_over_present_classes():
-    module = film_cv()
     true = np.array([0, 0, 2, 2])
     predicted = np.array([0, 2, 2, 2])
-    result = module.scores(true, predicted)
+    result = fold_scores(true, predicted)
     assert result["classes_scored"] == [CLASSES[0], CLASSES[2]]
     assert result["macro_f1"] == pytest.approx((2 / 3 + 0.8) / 2)
     assert result["macro_f1_4"] == pytest.approx((2 / 3 + 0.8) / 4)
-    assert module.majority(np.array([2, 2, 1]), true)["accuracy"] == 0.5
+    assert majority_scores(np.array([2, 2, 1]), true)["accuracy"] == 0.5
 
 
 def test_training_dataset_applies_the_configured_photometric_settings():
     import dataclasses
 
-    from riawelc.training import TrainConfig, _train_dataset
+    from riawelc.learn.training import TrainConfig, _train_dataset
 
     images = (np.random.default_rng(0).random((4, 48, 48, 1)) * 200).astype(np.uint8)
     labels = np.arange(4)
@@ -153,56 +146,103 @@ def _tree(root: Path, counts: dict[str, dict[str, int]]) -> None:
                 cv2.imwrite(str(root / label / f"{film}_Img1_W227_S114_[0][{k}].png"), patch)
 
 
-def test_film_cv_trains_on_another_tree_of_the_same_films_and_scores_the_real_one(tmp_path):
-    import json
+REAL_PARAMS = {
+    "trees": {"films": "unused", "options": "unused", "drawn_seed": 0},
+    "split": {"seed": 42, "trials": 20, "fractions": {"train": 0.6, "val": 0.2, "test": 0.2}},
+    "folds": {"count": 3, "seed": 0},
+    "classify": None,  # params.yaml's section, filled in below
+    "arms": {"drawn_classical": {"classifier": "classical", "train_tree": "drawn"},
+             "real_classical": {"classifier": "classical", "train_tree": "films"}},
+}
+
+
+def run_stage(workdir: Path, *args: str) -> None:
+    import os
     import subprocess
 
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    result = subprocess.run([sys.executable, "-m", *args], cwd=workdir, env=env, capture_output=True, text=True)
+    assert result.returncode == 0, result.stderr[-3000:]
+
+
+@pytest.fixture
+def real_pipeline(tmp_path):
+    """A workspace of the real-film pipeline on small fake trees: six films, real windows (no_defect, porosity)
+    and drawn ones (crack, porosity, no_defect) of five of them; split and features stages run."""
+    import yaml
+
     films = [f"RRT-{n}R" for n in range(901, 907)]
-    _tree(tmp_path / "real", {f: {"no_defect": 3, "porosity": 1} for f in films})
-    _tree(tmp_path / "drawn", {f: {"crack": 2, "porosity": 1, "no_defect": 1} for f in films[:5]})
-    out = tmp_path / "cv.json"
-    result = subprocess.run([sys.executable, str(ROOT / "scripts" / "film_cv.py"), "--data", str(tmp_path / "real"),
-                             "--train-data", str(tmp_path / "drawn"), "--folds", "3", "--classifier", "classical",
-                             "--out", str(out)], capture_output=True, text=True, cwd=ROOT)
-    assert result.returncode == 0, result.stderr
-    cv = json.loads(out.read_text())
-    assert cv["train_data"] == str(tmp_path / "drawn") and len(cv["runs"]) == 3
+    out = tmp_path / "realfilms" / "out"
+    _tree(out / "films", {f: {"no_defect": 3, "porosity": 1} for f in films})
+    _tree(out / "drawn", {f: {"crack": 2, "porosity": 1, "no_defect": 1} for f in films[:5]})
+    params = dict(REAL_PARAMS, classify=yaml.safe_load((ROOT / "params.yaml").read_text())["classify"])
+    (tmp_path / "realfilms" / "params.yaml").write_text(yaml.safe_dump(params))
+    run_stage(tmp_path, "stages.realfilms.split")
+    run_stage(tmp_path, "stages.realfilms.features")
+    return tmp_path, films
+
+
+def test_fold_stages_train_on_the_drawn_tree_and_score_every_real_patch_once(real_pipeline):
+    import json
+
+    workdir, films = real_pipeline
+    for fold in range(3):
+        run_stage(workdir, "stages.realfilms.fold", "drawn_classical", str(fold))
+    run_stage(workdir, "stages.realfilms.summary", "drawn_classical")
+    cv = json.loads((workdir / "results-real/realfilms/cv/drawn_classical.json").read_text())
+    assert len(cv["runs"]) == 3
     for run in cv["runs"]:
-        assert not set(run["train_films"]) & (set(run["films"]) | set(run["monitor_films"]))
+        assert not set(run["train_films"]) & set(run["films"])
         assert set(run["train_films"]) <= set(films[:5])  # the drawn tree trains ...
         assert run["train_images"] == 4 * len(run["train_films"])
         assert run["model"]["images"] == 4 * len(run["films"])  # ... and the real one is scored
         assert run["majority"]["accuracy"] == 0.75  # the real training films' majority (no_defect), not crack
-    predictions = pd.read_csv(tmp_path / "cv.predictions.csv")
+    predictions = pd.read_csv(workdir / "results-real/realfilms/cv/drawn_classical.predictions.csv")
     assert len(predictions) == 4 * len(films) and set(predictions["film"]) == set(films)  # every real patch once
     assert predictions["true"].value_counts().to_dict() == {"no_defect": 18, "porosity": 6}
     for run in cv["runs"]:  # the rows of a fold are that fold's films, and agree with its confusion matrix
         rows = predictions[predictions["fold"] == run["fold"]]
         assert set(rows["film"]) == set(run["films"])
         assert (rows["true"] == rows["predicted"]).mean() == pytest.approx(run["model"]["accuracy"])
-    probabilities = predictions[[c for c in predictions if c.startswith("p_")]].to_numpy()
-    assert np.allclose(probabilities.sum(axis=1), 1, atol=1e-3)
+    assert cv["pooled"]["images"] == 24
+    assert cv["model"]["accuracy"]["mean"] == pytest.approx(np.mean([r["model"]["accuracy"] for r in cv["runs"]]),
+                                                            abs=1e-4)
 
 
-def test_film_cv_split_mode_with_another_training_tree_scores_the_real_split(tmp_path):
+def test_classical_features_from_the_features_stage_give_the_same_predictions(real_pipeline):
+    """The stored features (stage features) and features computed from the images give the same fold."""
+    from riawelc.data.manifests import read_manifest
+    from riawelc.learn.arms import run_arm
+
+    workdir, _ = real_pipeline
+    run_stage(workdir, "stages.realfilms.fold", "real_classical", "0")
+    stored = pd.read_csv(workdir / "realfilms/out/folds/real_classical/fold0.predictions.csv")
+    manifest = read_manifest(workdir / "realfilms/out/split/manifest.csv")
+    manifest["path"] = [str(workdir / p) for p in manifest["path"]]
+    train = manifest[~manifest["fold"].isin([0, 1])]
+    _, table = run_arm({"classifier": "classical"}, {"seed": 42}, train, manifest[manifest["fold"] == 1],
+                       manifest[manifest["fold"] == 0], train)
+    assert table.equals(stored.drop(columns=["fold"]))
+
+
+def test_test_stage_trains_on_the_split_train_films_and_scores_its_test_films(real_pipeline):
     import json
+
+    workdir, films = real_pipeline
+    run_stage(workdir, "stages.realfilms.test", "drawn_classical")
+    arm = json.loads((workdir / "results-real/realfilms/test/drawn_classical.json").read_text())
+    split = json.loads((workdir / "realfilms/out/split/films.json").read_text())["splits"]
+    assert arm["films"] == split["test"] and arm["model"]["images"] == 4 * len(split["test"])
+    assert arm["train_films"] == sorted(set(split["train"]) & set(films[:5]))
+
+
+def test_a_fold_stage_with_an_unknown_arm_or_fold_says_so(real_pipeline):
+    import os
     import subprocess
 
-    films = [f"RRT-{n}R" for n in range(901, 906)]
-    _tree(tmp_path / "real", {f: {"no_defect": 3, "porosity": 1} for f in films})
-    _tree(tmp_path / "drawn", {f: {"crack": 2, "porosity": 1, "no_defect": 1} for f in films})
-    splits = dict(zip(films, ["train", "train", "train", "val", "test"]))
-    pd.DataFrame({"radiograph": list(splits), "split": list(splits.values())}).to_csv(tmp_path / "m.csv", index=False)
-    for split, film in (("val", films[3]), ("test", films[4])):
-        out = tmp_path / f"{split}.json"
-        result = subprocess.run([sys.executable, str(ROOT / "scripts" / "film_cv.py"), "--data", str(tmp_path / "real"),
-                                 "--train-data", str(tmp_path / "drawn"), "--split-manifest", str(tmp_path / "m.csv"),
-                                 "--score-on", split, "--classifier", "classical", "--out", str(out)],
-                                capture_output=True, text=True, cwd=ROOT)
-        assert result.returncode == 0, result.stderr
-        arm = json.loads(out.read_text())
-        assert arm["films"] == [film] and arm["model"]["images"] == 4  # the real patches of that film
-        assert arm["train_films"] == films[:3] and arm["train_images"] == 12
-        assert arm["majority"]["accuracy"] == 0.75
-        rows = pd.read_csv(tmp_path / f"{split}.predictions.csv")
-        assert list(rows["film"]) == [film] * 4 and sorted(rows["true"]) == ["no_defect"] * 3 + ["porosity"]
+    workdir, _ = real_pipeline
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    for args, message in ((["nosuch", "0"], "arms has no 'nosuch'"), (["drawn_classical", "3"], "expected 0 to 2")):
+        result = subprocess.run([sys.executable, "-m", "stages.realfilms.fold", *args], cwd=workdir, env=env,
+                                capture_output=True, text=True)
+        assert result.returncode == 1 and message in result.stderr

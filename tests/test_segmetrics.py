@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 
 from riawelc.constants import DEFECT_CLASSES, NO_DEFECT
-from riawelc.segmetrics import dice, false_positive_rate, iou, per_class_scores
+from riawelc.metrics.segmentation import dice, false_positive_rate, iou, per_class_scores
 
 EMPTY = np.zeros((8, 8), np.uint8)
 LEFT = EMPTY.copy()

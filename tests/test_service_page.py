@@ -17,7 +17,7 @@ import numpy as np
 import pytest
 
 from riawelc.images import write_png
-from riawelc.synth import generate_patch
+from riawelc.synth.patches import generate_patch
 from scripts.bench_service import running_server
 
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")

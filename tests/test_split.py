@@ -2,8 +2,14 @@ import pandas as pd
 import pytest
 
 from riawelc.constants import CLASSES, SPLITS
-from riawelc.split import (LeakageError, apply_assignment, automatic_assignment, class_weights,
-                           explicit_assignment, verify_no_leakage)
+from riawelc.data.split import (
+    LeakageError,
+    apply_assignment,
+    automatic_assignment,
+    class_weights,
+    explicit_assignment,
+    verify_no_leakage,
+)
 
 
 def toy_manifest(n_radiographs: int = 12, per_class: int = 5) -> pd.DataFrame:

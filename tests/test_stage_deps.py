@@ -23,9 +23,14 @@ def test_every_stage_lists_exactly_its_code_deps():
     assert dep_problems(DVC_YAML, REPO) == []
 
 
+def test_every_real_film_stage_lists_exactly_its_code_deps():
+    """realfilms/dvc.yaml: matrix and foreach stages, commands with arguments, paths relative to wdir .."""
+    assert dep_problems(REPO / "realfilms" / "dvc.yaml", REPO) == []
+
+
 @pytest.mark.parametrize("stage, removed", [
     ("dedup", "riawelc/images.py"),
-    ("evaluate", "riawelc/training.py"),
+    ("evaluate", "riawelc/quiet.py"),
     ("gradcam", "stages/__init__.py"),
 ])
 def test_a_removed_dep_is_named(tmp_path, stage, removed):
@@ -34,8 +39,14 @@ def test_a_removed_dep_is_named(tmp_path, stage, removed):
 
 
 def test_a_listed_file_outside_the_closure_is_named(tmp_path):
-    problems = edited_copy(tmp_path, "split", lambda deps: deps + ["riawelc/films.py"])
-    assert "stage 'split': riawelc/films.py is in deps but not imported" in problems
+    problems = edited_copy(tmp_path, "split", lambda deps: deps + ["riawelc/films/tree.py"])
+    assert "stage 'split': riawelc/films/tree.py is in deps but not imported" in problems
+
+
+def test_a_subpackage_folder_dep_must_be_run_whole(tmp_path):
+    """A subpackage folder is a dep only when the stage imports all of it (an edit anywhere in it reruns the stage)."""
+    problems = edited_copy(tmp_path, "split", lambda deps: deps + ["riawelc/films"])
+    assert "stage 'split': riawelc/films is in deps but riawelc/films/flawtable.py is not imported" in problems
 
 
 def test_a_folder_dep_covers_its_files_but_a_whole_package_is_reported(tmp_path):

@@ -18,7 +18,7 @@ from riawelc.constants import (
     PATCH_SIZE,
     RIAWELC_FOLDERS,
 )
-from riawelc.synth import generate_patch, write_sample
+from riawelc.synth.patches import generate_patch, write_sample
 
 NAME_PATTERN = re.compile(r"^(?P<film>.+)_Img1_A80_S1_\[(?P<row>\d+)\]\[(?P<col>\d+)\]\.png$")
 REPO = Path(__file__).resolve().parents[1]

@@ -8,7 +8,7 @@ import sys
 import pandas as pd
 import yaml
 
-from riawelc.split import same_films_in_splits
+from riawelc.data.split import same_films_in_splits
 from tests.pipeline_helpers import REPO
 from tests.test_realfilms import _tree
 

@@ -5,11 +5,11 @@ import numpy as np
 import pytest
 import tensorflow as tf
 
-from riawelc.augment import augment_dataset, augment_image, augment_image_and_mask
-from riawelc.batchnorm import batchnorm_layers, recalibrate_batchnorm
 from riawelc.constants import CLASSES
-from riawelc.models import backbone_layers, backbone_of, build_classifier
-from riawelc.training import TrainConfig, class_weight_vector, evaluate, strategy_for, train_classifier
+from riawelc.learn.augment import augment_dataset, augment_image, augment_image_and_mask
+from riawelc.learn.batchnorm import batchnorm_layers, recalibrate_batchnorm
+from riawelc.learn.models import backbone_layers, backbone_of, build_classifier
+from riawelc.learn.training import TrainConfig, class_weight_vector, evaluate, strategy_for, train_classifier
 
 SIZE = 32  # input size for the training tests: smallcnn at 32x32 trains in well under a second per epoch
 CRACK, NO_DEFECT = CLASSES.index("crack"), CLASSES.index("no_defect")

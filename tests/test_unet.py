@@ -4,7 +4,7 @@ import pytest
 
 from riawelc.constants import PATCH_SIZE, UNET_SIZE
 from riawelc.images import from_unet_size, to_unet_size
-from riawelc.unet import (
+from riawelc.learn.unet import (
     UNetTrainConfig,
     build_unet,
     dice_bce_loss,

@@ -54,7 +54,7 @@ def patch_image(label: str = "porosity", seed: int = 7):
     """A synthetic 227 x 227 uint8 patch of the given class (the generator of the embedded sample)."""
     import numpy as np
 
-    from riawelc.synth import generate_patch
+    from riawelc.synth.patches import generate_patch
 
     return generate_patch(label, np.random.default_rng(seed))[0]
 

@@ -3,7 +3,7 @@
     python -m tests.serve.make_models OUT_DIR [--classifier smallcnn|efficientnetb0]
 
 writes OUT_DIR/classifier.onnx, OUT_DIR/classifier.json, OUT_DIR/unet.onnx, OUT_DIR/unet.json through
-riawelc.export (the same functions stages/export.py calls). Needs TensorFlow, imported only inside functions, so
+riawelc.deploy.export (the same functions stages/export.py calls). Needs TensorFlow, imported only inside functions, so
 that the service tests can import this module in a venv without it (they then use RIAWELC_TEST_MODEL_DIR).
 The weights are random: the models show that the service works, not what it predicts.
 """
@@ -27,7 +27,7 @@ def _cam_scale(onnx_path: Path, seed: int) -> float:
     """The CAM scale the gradcam stage would fit, here on random patches (there is no training set)."""
     import onnxruntime as ort
 
-    from riawelc.cam import fit_cam_scale
+    from riawelc.inspect.cam import fit_cam_scale
 
     session = ort.InferenceSession(str(onnx_path), providers=["CPUExecutionProvider"])
     pixels = np.random.default_rng(seed).uniform(0, 255, (4, PATCH_SIZE, PATCH_SIZE, 1)).astype(np.float32)
@@ -53,9 +53,9 @@ def make_models(out_dir: str | Path, classifier: str = "smallcnn", seed: int = 0
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
     import keras
 
-    from riawelc.export import export_onnx, write_card
-    from riawelc.models import build_classifier, cam_model
-    from riawelc.unet import build_unet
+    from riawelc.deploy.export import export_onnx, write_card
+    from riawelc.learn.models import build_classifier, cam_model
+    from riawelc.learn.unet import build_unet
 
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)

@@ -12,11 +12,11 @@ import numpy as np
 import onnxruntime as ort
 import pytest
 
-from riawelc.cam import class_heatmaps
 from riawelc.constants import CLASS_INDEX, CLASSES
-from riawelc.gallery import overlay
-from riawelc.inspect import inspect_patches
-from riawelc.pseudomask import PseudoMaskConfig, make_pseudomask
+from riawelc.inspect.cam import class_heatmaps
+from riawelc.inspect.drawing import overlay
+from riawelc.inspect.patches import inspect_patches
+from riawelc.inspect.pseudomask import PseudoMaskConfig, make_pseudomask
 from tests.serve.conftest import encode, patch_image, upload
 from tests.serve.test_decode import png_header_only
 

@@ -8,8 +8,7 @@ import numpy as np
 import pytest
 
 from riawelc.constants import PATCH_SIZE
-from riawelc.images import decode_gray
-from riawelc.windowing import window_to_uint8
+from riawelc.images import decode_gray, window_to_uint8
 from serve.decode import DecodeError, decode_upload
 from tests.serve.conftest import encode, patch_image
 

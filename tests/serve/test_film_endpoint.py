@@ -1,4 +1,4 @@
-"""POST /inspect: whole films through riawelc.filminspect on the service's own ONNX sessions (TestClient)."""
+"""POST /inspect: whole films through riawelc.inspect.film on the service's own ONNX sessions (TestClient)."""
 
 import threading
 import time
@@ -7,7 +7,7 @@ import cv2
 import numpy as np
 import pytest
 
-from riawelc.filminspect import FilmModels, FilmSettings, decode_film, inspect_film, overlay
+from riawelc.inspect.film import FilmModels, FilmSettings, decode_film, inspect_film, overlay
 from tests.serve.conftest import encode, film_image, patch_image, upload
 from tests.serve.test_app import assert_problem, png_pixels
 from tests.serve.test_decode import png_header_only
@@ -15,7 +15,7 @@ from tests.serve.test_decode import png_header_only
 
 @pytest.fixture(scope="module")
 def reference(model_dir):
-    """The same ONNX files opened by riawelc.filminspect itself, one thread as the service's sessions."""
+    """The same ONNX files opened by riawelc.inspect.film itself, one thread as the service's sessions."""
     return FilmModels.load(model_dir, threads=1)
 
 

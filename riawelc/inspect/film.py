@@ -1,0 +1,448 @@
+"""Whole-film inspection: slide the exported ONNX models over a film and blend their windows into defect maps.
+
+    python -m riawelc.inspect.film --models models --films <folder> --out <folder>
+
+numpy + OpenCV + ONNX Runtime only (no TensorFlow), so the pipeline and the service share it. Per film:
+- the seam band (riawelc.seam) is inspected, or the whole film when its seam does not fit the one-band model
+  (the reason is reported) or when asked (`region="film"`);
+- 227-px windows every `stride` px are run through the classifier and the U-Net in batches;
+- the windows' maps are blended with a smooth 2-D Hann weight (with a stride of half a window the weights of
+  overlapping windows sum to a constant, so the blend has no seams at window edges);
+- the per-pixel defect probability comes from `source`: the U-Net's mask ("unet"), optionally weighted by the
+  window's P(defect) ("unet_gated"), or the class activation maps ("cam", a 14 x 14 grid for smallcnn: about
+  16 px cells), optionally limited to the pixels darker than their local background ("cam_dark", the
+  pseudomask stage's dark-pixel rule);
+- the mask is `probability > threshold` without components under `min_area` px; each component is a region
+  (box, class from the per-class CAM maps, score, area in mm^2 at riawelc.constants.MM_PER_PIXEL).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import time
+from dataclasses import asdict, dataclass, field, fields
+from pathlib import Path
+
+import cv2
+import numpy as np
+
+from riawelc.constants import CLASSES, DEFECT_CLASSES, MM_PER_PIXEL, NO_DEFECT, PATCH_SIZE
+from riawelc.images import (
+    IMAGE_SUFFIXES,
+    BadImage,
+    decode_gray,
+    from_unet_size,
+    image_files,
+    to_unet_size,
+    window_to_uint8,
+    write_png,
+)
+from riawelc.inspect.cam import scale_maps, upsample
+from riawelc.inspect.pseudomask import PseudoMaskConfig, dark_pixels, remove_small_components
+from riawelc.seam import Seam, find_seam
+
+SOURCES = ("unet", "unet_gated", "cam", "cam_dark")
+REGIONS = ("seam", "film")
+DEFECT_INDEX = [CLASSES.index(name) for name in DEFECT_CLASSES]
+NO_DEFECT_INDEX = CLASSES.index(NO_DEFECT)
+# int8_classifier: the small U-Net gained nothing from int8 on this CPU (memory-bound), the classifier did.
+MODEL_FILES = {"fp32": ("classifier.onnx", "unet.onnx"), "int8": ("classifier.int8.onnx", "unet.int8.onnx"),
+               "int8_classifier": ("classifier.int8.onnx", "unet.onnx")}
+
+
+class FilmInspectError(ValueError):
+    """A problem that stops the inspection of one film or of the whole run; the message names it."""
+
+
+@dataclass(frozen=True)
+class FilmSettings:
+    """How a film is inspected.
+
+    stride: px between neighbouring windows (both directions); half a window gives a seamless Hann blend.
+    region: "seam" inspects the seam band grown by `band_margin` px (whole film if the seam does not fit),
+        "film" the whole film.
+    source: where the defect probability comes from (see the module docstring).
+    threshold: probability above which a pixel is defect; None takes it from the model cards (the U-Net card's
+        metrics.threshold for the U-Net sources, the pseudomask threshold of the classifier card for the CAM
+        sources), i.e. values chosen on the training data's validation split, never on the inspected films.
+    min_area: regions smaller than this (px) are dropped (defects are small: keep it small).
+    batch_size: windows per ONNX Runtime call.
+    """
+
+    stride: int = PATCH_SIZE // 2
+    region: str = "seam"
+    band_margin: int = 40
+    source: str = "unet"
+    threshold: float | None = None
+    min_area: int = 12
+    batch_size: int = 32
+
+    def __post_init__(self) -> None:
+        if not 1 <= self.stride <= PATCH_SIZE:
+            raise ValueError(f"stride must be in [1, {PATCH_SIZE}], got {self.stride}")
+        if self.region not in REGIONS:
+            raise ValueError(f"region must be one of {REGIONS}, got {self.region!r}")
+        if self.source not in SOURCES:
+            raise ValueError(f"source must be one of {SOURCES}, got {self.source!r}")
+        if self.threshold is not None and not 0.0 <= self.threshold <= 1.0:
+            raise ValueError(f"threshold must be in [0, 1], got {self.threshold}")
+        if self.band_margin < 0 or self.min_area < 0 or self.batch_size < 1:
+            raise ValueError("band_margin and min_area must be >= 0 and batch_size >= 1")
+
+
+class FilmModels:
+    """The two ONNX sessions and what their cards say (CAM scale, thresholds, pseudomask parameters)."""
+
+    def __init__(self, classifier, unet, cam_scale: float, unet_threshold: float = 0.5,
+                 pseudomask: PseudoMaskConfig = PseudoMaskConfig(), name: str = "models"):
+        self.classifier, self.unet = classifier, unet
+        self.cam_scale, self.unet_threshold, self.pseudomask, self.name = cam_scale, unet_threshold, pseudomask, name
+
+    @classmethod
+    def load(cls, model_dir: str | Path, variant: str = "fp32", threads: int | None = None) -> "FilmModels":
+        """Sessions for `model_dir`/classifier.onnx and unet.onnx ("int8": the *.int8.onnx files, "int8_classifier":
+        the int8 classifier with the fp32 U-Net) and their cards."""
+        import onnxruntime as ort
+
+        model_dir = Path(model_dir)
+        if variant not in MODEL_FILES:
+            raise FilmInspectError(f"model variant must be one of {tuple(MODEL_FILES)}, got {variant!r}")
+        files = [model_dir / name for name in MODEL_FILES[variant]]
+        cards = [model_dir / name for name in ("classifier.json", "unet.json")]
+        missing = [str(p) for p in files + cards if not p.is_file()]
+        if missing:
+            raise FilmInspectError(f"missing model files: {', '.join(missing)} "
+                                   "(run the export stage, or pass --models)")
+        try:
+            classifier_card, unet_card = (json.loads(p.read_text()) for p in cards)
+        except json.JSONDecodeError as error:
+            raise FilmInspectError(f"unreadable model card in {model_dir}: {error}") from None
+        cam_scale = classifier_card.get("cam_scale")
+        if not isinstance(cam_scale, (int, float)) or not cam_scale > 0:
+            raise FilmInspectError(f"{cards[0]}: cam_scale must be a positive number, got {cam_scale!r}")
+        options = ort.SessionOptions()
+        if threads:
+            options.intra_op_num_threads = threads
+        try:
+            sessions = [ort.InferenceSession(str(p), options, providers=["CPUExecutionProvider"]) for p in files]
+        except Exception as error:  # noqa: BLE001 - ONNX Runtime raises its own exception types for bad files
+            raise FilmInspectError(f"cannot load the ONNX models in {model_dir}: {error}") from None
+        threshold = (unet_card.get("metrics") or {}).get("threshold")
+        known = {f.name for f in fields(PseudoMaskConfig)}  # a newer card may carry more keys
+        pseudomask = PseudoMaskConfig(**{k: v for k, v in (classifier_card.get("pseudomask") or {}).items()
+                                         if k in known})
+        return cls(sessions[0], sessions[1], float(cam_scale), float(threshold) if threshold is not None else 0.5,
+                   pseudomask, f"{model_dir} ({variant})")
+
+    def threshold_for(self, source: str) -> float:
+        return self.unet_threshold if source.startswith("unet") else self.pseudomask.threshold
+
+    def run(self, pixels: np.ndarray, need_unet: bool = True) -> tuple[np.ndarray, np.ndarray, np.ndarray | None]:
+        """(N, 227, 227, 1) float32 -> probabilities (N, C), raw cams (N, h, w, C), U-Net mask (N, 227, 227) or None."""
+        probabilities, cams = self.classifier.run(["probabilities", "cams"], {"image": pixels})
+        masks = None
+        if need_unet:
+            (unet_out,) = self.unet.run(["mask"], {"image": to_unet_size(pixels, is_mask=False)})
+            masks = from_unet_size(unet_out)[..., 0]
+        return probabilities, cams, masks
+
+
+@dataclass
+class Region:
+    box: tuple[int, int, int, int]  # x, y, width, height (film px)
+    cls: str  # defect class with the strongest mean class map over the region
+    score: float  # highest defect probability in the region
+    mean_probability: float
+    area_px: int
+    area_mm2: float
+
+    def as_dict(self) -> dict:
+        out = asdict(self)
+        out["class"] = out.pop("cls")
+        return out
+
+
+@dataclass
+class FilmInspection:
+    probability: np.ndarray  # (H, W) float32 defect probability in [0, 1]
+    class_maps: np.ndarray  # (len(DEFECT_CLASSES), H, W) float32: blended P(class) * scaled CAM of each class
+    mask: np.ndarray  # (H, W) uint8 0/1
+    inspected: np.ndarray  # (H, W) bool: pixels some window covered
+    regions: list[Region]
+    threshold: float
+    windows: int
+    seconds: float
+    region_note: str  # what was inspected and why
+    seam: Seam | None = None
+    settings: dict = field(default_factory=dict)
+
+    def summary(self) -> dict:
+        return {"height": int(self.mask.shape[0]), "width": int(self.mask.shape[1]), "windows": self.windows,
+                "seconds": round(self.seconds, 3), "threshold": self.threshold, "region": self.region_note,
+                "settings": self.settings, "defect_area_mm2": round(float(self.mask.sum()) * MM_PER_PIXEL**2, 3),
+                "regions": [r.as_dict() for r in self.regions]}
+
+
+def read_film(path: str | Path) -> np.ndarray:
+    """A film file (8-bit or 16-bit PNG/TIFF) as 2-D uint8; other depths are windowed as the service does it."""
+    path = Path(path)
+    try:
+        data = path.read_bytes()
+    except OSError as error:
+        raise BadImage(f"{path.name}: cannot read ({error.strerror})") from None
+    return decode_film(data, path.name)
+
+
+def decode_film(data: bytes, name: str = "film") -> np.ndarray:
+    try:
+        return decode_gray(data, name)
+    except BadImage:
+        array = cv2.imdecode(np.frombuffer(data, np.uint8), cv2.IMREAD_UNCHANGED) if data else None
+        if array is None:
+            raise
+    if array.ndim == 3:
+        if not all(np.array_equal(array[..., 0], array[..., k]) for k in range(1, min(array.shape[2], 3))):
+            raise BadImage(f"{name}: colour image with {array.shape[2]} channels, expected a grayscale film")
+        array = np.ascontiguousarray(array[..., 0])
+    if array.dtype != np.uint8:
+        array = window_to_uint8(array)  # the service's rule too
+    return array
+
+
+def hann_weights(size: int = PATCH_SIZE) -> np.ndarray:
+    """A 2-D Hann window sin^2(pi (i + 0.5) / size), positive everywhere (a lone window at a film edge still counts)."""
+    one = np.sin(np.pi * (np.arange(size) + 0.5) / size) ** 2
+    return np.outer(one, one).astype(np.float32)
+
+
+def _starts(length: int, stride: int, size: int = PATCH_SIZE) -> list[int]:
+    """Window origins from 0 every `stride` px, the last one flush with the end (length >= size)."""
+    starts = list(range(0, length - size + 1, stride))
+    if starts[-1] != length - size:
+        starts.append(length - size)
+    return starts
+
+
+def window_origins(shape: tuple[int, int], stride: int, seam: Seam | None = None, half_band: float = 0.0,
+                   size: int = PATCH_SIZE) -> list[tuple[int, int]]:
+    """(y0, x0) of the windows covering a film of `shape` (>= size both ways), or only its seam band
+    (the seam line +- half_band) when `seam` is given."""
+    height, width = shape
+    origins = []
+    for x0 in _starts(width, stride, size):
+        if seam is None:
+            origins += [(y0, x0) for y0 in _starts(height, stride, size)]
+            continue
+        line = seam.y_at(np.arange(x0, x0 + size))
+        top = int(np.clip(np.floor(line.min() - half_band), 0, height))
+        bottom = int(np.clip(np.ceil(line.max() + half_band), 0, height))
+        if bottom - top <= size:
+            centre = (top + bottom) / 2
+            origins.append((int(np.clip(round(centre - size / 2), 0, height - size)), x0))
+        else:
+            origins += [(top + y0, x0) for y0 in _starts(bottom - top, stride, size)]
+    return origins
+
+
+class Blender:
+    """Weighted running sums of window maps onto a film-sized canvas; `result` divides by the weights."""
+
+    def __init__(self, shape: tuple[int, int], channels: int, size: int = PATCH_SIZE):
+        self.sums = np.zeros((channels, *shape), np.float32)
+        self.weights = np.zeros(shape, np.float32)
+        self.window = hann_weights(size)
+        self.size = size
+
+    def add(self, y0: int, x0: int, maps: np.ndarray) -> None:
+        """maps: (channels, size, size) for the window at (y0, x0)."""
+        s = self.size
+        self.sums[:, y0:y0 + s, x0:x0 + s] += maps * self.window
+        self.weights[y0:y0 + s, x0:x0 + s] += self.window
+
+    def result(self) -> tuple[np.ndarray, np.ndarray]:
+        """(channels, H, W) blended maps (0 where no window reached) and the covered pixels."""
+        covered = self.weights > 0
+        out = np.zeros_like(self.sums)
+        np.divide(self.sums, self.weights, out=out, where=covered)
+        return out, covered
+
+
+def extract_regions(probability: np.ndarray, class_maps: np.ndarray, threshold: float,
+                    min_area: int = 0) -> tuple[np.ndarray, list[Region]]:
+    """mask = probability > threshold without 8-connected components under min_area px; one Region each."""
+    mask = remove_small_components((probability > threshold).astype(np.uint8), min_area)
+    count, labels, stats, _ = cv2.connectedComponentsWithStats(mask, connectivity=8)
+    regions = []
+    for k in range(1, count):
+        x, y, w, h, area = (int(v) for v in stats[k])
+        inside = labels[y:y + h, x:x + w] == k
+        values = probability[y:y + h, x:x + w][inside]
+        class_means = [float(m[y:y + h, x:x + w][inside].mean()) for m in class_maps]
+        regions.append(Region((x, y, w, h), DEFECT_CLASSES[int(np.argmax(class_means))], round(float(values.max()), 4),
+                              round(float(values.mean()), 4), area, round(area * MM_PER_PIXEL**2, 4)))
+    regions.sort(key=lambda r: -r.score)
+    return mask, regions
+
+
+def _inspected_area(film: np.ndarray, settings: FilmSettings) -> tuple[Seam | None, float, str]:
+    if settings.region == "film":
+        return None, 0.0, "whole film (asked)"
+    seam = find_seam(film)
+    if not seam.fits:
+        return None, 0.0, f"whole film: {seam.reason}"
+    half_band = seam.half_height + settings.band_margin
+    return seam, half_band, f"seam band: line +- {half_band:.0f} px"
+
+
+def inspect_film(film: np.ndarray, models: FilmModels, settings: FilmSettings = FilmSettings()) -> FilmInspection:
+    """Slide both models over a 2-D uint8 film and return its blended defect maps and regions."""
+    started = time.perf_counter()
+    film = np.asarray(film)
+    if film.ndim != 2 or film.dtype != np.uint8:
+        raise FilmInspectError(f"film must be a 2-D uint8 array, got shape {film.shape} dtype {film.dtype}")
+    height, width = film.shape
+    # A film smaller than one window is padded by reflection and the maps cropped back.
+    padded = cv2.copyMakeBorder(film, 0, max(PATCH_SIZE - height, 0), 0, max(PATCH_SIZE - width, 0),
+                                cv2.BORDER_REFLECT_101) if min(film.shape) < PATCH_SIZE else film
+    seam, half_band, note = _inspected_area(padded, settings)
+    origins = window_origins(padded.shape, settings.stride, seam, half_band)
+    need_unet = settings.source.startswith("unet")
+    blender = Blender(padded.shape, len(DEFECT_CLASSES) + 1)
+    for start in range(0, len(origins), settings.batch_size):
+        chunk = origins[start:start + settings.batch_size]
+        pixels = np.stack([padded[y0:y0 + PATCH_SIZE, x0:x0 + PATCH_SIZE] for y0, x0 in chunk])[..., None]
+        probabilities, cams, masks = models.run(pixels.astype(np.float32), need_unet)
+        # Per-class maps: scaled CAM of each defect class weighted by its probability (the /predict overlay rule).
+        class_cams = np.stack([upsample(scale_maps(cams[..., c], models.cam_scale, probabilities[:, c]))
+                               for c in DEFECT_INDEX], axis=1)  # (n, 3, 227, 227)
+        if settings.source == "unet":
+            defect = masks
+        elif settings.source == "unet_gated":
+            defect = masks * (1.0 - probabilities[:, NO_DEFECT_INDEX])[:, None, None]
+        else:
+            defect = np.clip(class_cams.sum(axis=1), 0.0, 1.0)
+        for (y0, x0), maps, one_defect in zip(chunk, class_cams, defect):
+            blender.add(y0, x0, np.concatenate([one_defect[None], maps]))
+    blended, covered = blender.result()
+    blended, covered = blended[:, :height, :width], covered[:height, :width]
+    probability = blended[0]
+    if settings.source == "cam_dark":
+        probability = probability * _dark_prior(film, covered, models.pseudomask)
+    threshold = settings.threshold if settings.threshold is not None else models.threshold_for(settings.source)
+    mask, regions = extract_regions(probability, blended[1:], threshold, settings.min_area)
+    return FilmInspection(probability, blended[1:], mask, covered, regions, threshold, len(origins),
+                          time.perf_counter() - started, note, seam, asdict(settings))
+
+
+def _dark_prior(film: np.ndarray, covered: np.ndarray, cfg: PseudoMaskConfig) -> np.ndarray:
+    """The pseudomask stage's dark pixels (below the local background), computed over the covered rows only."""
+    rows = np.flatnonzero(covered.any(axis=1))
+    prior = np.zeros(film.shape, np.float32)
+    if rows.size:
+        top, bottom = rows[0], rows[-1] + 1
+        prior[top:bottom] = dark_pixels(np.ascontiguousarray(film[top:bottom]), cfg)
+    return prior
+
+
+CLASS_COLOURS = {"crack": (0, 0, 255), "lack_of_penetration": (255, 128, 0), "porosity": (0, 200, 255)}  # BGR
+
+
+def overlay(film: np.ndarray, inspection: FilmInspection, alpha: float = 0.5) -> np.ndarray:
+    """The film in gray, the defect probability as a heat map (opacity rising with the probability up to `alpha`
+    at the threshold, so faint evidence does not wash the film), and every region's box in its class colour
+    (BGR uint8)."""
+    picture = cv2.cvtColor(film, cv2.COLOR_GRAY2BGR)
+    heat = cv2.applyColorMap(np.clip(inspection.probability * 255, 0, 255).astype(np.uint8), cv2.COLORMAP_JET)
+    opacity = alpha * np.clip(inspection.probability / max(inspection.threshold, 1e-6), 0, 1)[..., None]
+    picture = (picture * (1 - opacity) + heat * opacity).astype(np.uint8)
+    for region in inspection.regions:
+        x, y, w, h = region.box
+        colour = CLASS_COLOURS.get(region.cls, (255, 255, 255))
+        cv2.rectangle(picture, (x - 2, y - 2), (x + w + 1, y + h + 1), colour, 2)
+        cv2.putText(picture, f"{region.cls} {region.score:.2f}", (x, max(y - 6, 12)), cv2.FONT_HERSHEY_SIMPLEX,
+                    0.5, colour, 1, cv2.LINE_AA)
+    return picture
+
+
+def write_outputs(out: Path, stem: str, film: np.ndarray, inspection: FilmInspection, source_file: str = "") -> None:
+    """out/masks/<stem>.png (255 = defect), out/probability/<stem>.png (probability x 255), out/overlays/<stem>.png,
+    out/regions/<stem>.json."""
+    write_png(out / "masks" / f"{stem}.png", inspection.mask * np.uint8(255))
+    probability = np.clip(np.rint(inspection.probability * 255), 0, 255).astype(np.uint8)
+    write_png(out / "probability" / f"{stem}.png", probability)
+    write_png(out / "overlays" / f"{stem}.png", overlay(film, inspection))
+    (out / "regions").mkdir(parents=True, exist_ok=True)
+    (out / "regions" / f"{stem}.json").write_text(json.dumps({"film": source_file or stem, **inspection.summary()},
+                                                             indent=1) + "\n")
+
+
+def film_files(folder: Path) -> list[Path]:
+    if not folder.is_dir():
+        raise FilmInspectError(f"--films {folder} is not a folder")
+    files = image_files(folder)
+    if not files:
+        raise FilmInspectError(f"--films {folder} holds no image files ({', '.join(IMAGE_SUFFIXES)})")
+    return files
+
+
+def inspect_folder(films: Path, models: FilmModels, out: Path, settings: FilmSettings, log=print) -> dict:
+    """Inspect every film of `films`; a film that fails is reported and the others go on. Returns the summary."""
+    files = film_files(films)
+    results = []
+    for index, path in enumerate(files):
+        try:
+            film = read_film(path)
+            inspection = inspect_film(film, models, settings)
+            write_outputs(out, path.stem, film, inspection, path.name)
+        except (BadImage, FilmInspectError, OSError) as error:
+            results.append({"film": path.name, "status": "error", "error": str(error)})
+            log(f"error: {path.name}: {error}", file=sys.stderr)
+            continue
+        results.append({"film": path.name, "status": "inspected", "regions": len(inspection.regions),
+                        "seconds": round(inspection.seconds, 2), "region": inspection.region_note})
+        log(f"[{index + 1}/{len(files)}] {path.name}: {len(inspection.regions)} regions, {inspection.windows} "
+            f"windows, {inspection.seconds:.1f} s, {inspection.region_note}")
+    summary = {"models": models.name, "settings": asdict(settings), "films": results}
+    out.mkdir(parents=True, exist_ok=True)
+    (out / "summary.json").write_text(json.dumps(summary, indent=1) + "\n")
+    return summary
+
+
+def _parser() -> argparse.ArgumentParser:
+    d = FilmSettings()
+    p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument("--models", type=Path, default=Path("models"), help="folder with the exported models and cards")
+    p.add_argument("--films", type=Path, required=True, help="folder of films (PNG/TIFF, 8 or 16 bit)")
+    p.add_argument("--out", type=Path, required=True, help="output folder: masks/, probability/, overlays/, regions/")
+    p.add_argument("--variant", choices=tuple(MODEL_FILES), default="fp32", help="fp32, int8 or int8_classifier models (default fp32)")
+    p.add_argument("--source", choices=SOURCES, default=d.source,
+                   help=f"defect probability source (default {d.source})")
+    p.add_argument("--region", choices=REGIONS, default=d.region, help=f"seam band or whole film (default {d.region})")
+    p.add_argument("--stride", type=int, default=d.stride, help=f"px between windows (default {d.stride})")
+    p.add_argument("--threshold", type=float, default=None, help="defect probability threshold (default: the cards')")
+    p.add_argument("--min-area", type=int, default=d.min_area, help=f"smallest region, px (default {d.min_area})")
+    p.add_argument("--threads", type=int, default=None, help="ONNX Runtime threads (default: all cores)")
+    return p
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = _parser().parse_args(argv)
+    try:
+        settings = FilmSettings(stride=args.stride, region=args.region, source=args.source, threshold=args.threshold,
+                                min_area=args.min_area)
+        files = film_files(args.films)  # fail before loading models when there is nothing to inspect
+        models = FilmModels.load(args.models, args.variant, args.threads)
+        print(f"{len(files)} films, models {models.name}, source {settings.source}")
+        summary = inspect_folder(args.films, models, args.out, settings)
+    except (FilmInspectError, ValueError) as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 2
+    failed = [r for r in summary["films"] if r["status"] != "inspected"]
+    print(f"{len(summary['films']) - len(failed)} inspected, {len(failed)} failed; outputs in {args.out}")
+    return 1 if failed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
