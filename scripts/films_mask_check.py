@@ -41,7 +41,7 @@ def masked_films(gdxray: Path) -> list[tuple[str, Path, Path]]:
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--gdxray", type=Path, default=Path("../shared/gdxray"))
-    parser.add_argument("--config", type=Path, help="film options YAML (as for python -m riawelc.films.tree)")
+    parser.add_argument("--config", type=Path, help="film options YAML (as for riawelc films)")
     parser.add_argument("--min-pixels", type=int, default=10, help="mask pixels that make a window 'hit'")
     args = parser.parse_args()
     table = read_flaw_table(args.gdxray / "W0003" / "real-values.xls")

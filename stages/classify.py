@@ -32,7 +32,7 @@ def training_tree(root, split_manifest):
     from riawelc.data.dedup import deduplicate
 
     if not root.is_dir():
-        fail(f"paths.train_data: {root} is not a folder (make it, e.g. python -m riawelc.synth.composite, or set it to "
+        fail(f"paths.train_data: {root} is not a folder (make it, e.g. riawelc composite, or set it to "
              f"paths.data)")
     try:
         rows = same_films_in_splits(deduplicate(scan_tree(root)).manifest, split_manifest)

@@ -31,3 +31,15 @@ def make_tree(tmp_path):
         return root
 
     return make
+
+
+@pytest.fixture(scope="session")
+def onnx_models(tmp_path_factory) -> Path:
+    """Tiny untrained exported models (tests/serve/make_models.py), or those in RIAWELC_TEST_MODEL_DIR."""
+    given = os.environ.get("RIAWELC_TEST_MODEL_DIR")
+    if given:
+        return Path(given)
+    pytest.importorskip("tensorflow")
+    from tests.serve.make_models import make_models
+
+    return make_models(tmp_path_factory.mktemp("film-models"))

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import yaml
 
-STAGE_COMMAND = re.compile(r"python -m (stages(?:\.\w+)+)(?: .*)?")
+STAGE_COMMAND = re.compile(r"(?:RIAWELC_PARAMS=\S+ )?python -m (stages(?:\.\w+)+)(?: .*)?")
 
 
 def repo_packages(repo: Path) -> set[str]:

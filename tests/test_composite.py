@@ -3,11 +3,13 @@
 import cv2
 import numpy as np
 import pytest
+from typer.testing import CliRunner
 
+from riawelc.cli import app
 from riawelc.constants import CLASSES, DEFECT_CLASSES, NO_DEFECT, PATCH_SIZE
 from riawelc.data.dataset import scan_tree
 from riawelc.metrics.film import noise_sigma
-from riawelc.synth.composite import CompositeError, add_defect, main, write_composite
+from riawelc.synth.composite import CompositeError, add_defect, write_composite
 
 
 def grainy_window(seed: int = 0, level: float = 150, grain: float = 3.0) -> np.ndarray:
@@ -124,10 +126,11 @@ def test_every_class_puts_each_background_under_all_four_labels(tmp_path):
             assert copies[label].path.name == f"{stem}_{label}.png" in scan.masks
 
 
-def test_cli_reports_and_refuses_bad_contrast(tmp_path, capsys):
+def test_cli_reports_and_refuses_bad_contrast(tmp_path):
     _film_tree(tmp_path / "films", count=4)
-    assert main(["--patches", str(tmp_path / "films"), "--out", str(tmp_path / "out"), "--contrast", "5", "2"]) == 2
-    assert "error: --contrast needs 0 < LOW <= HIGH" in capsys.readouterr().err
-    assert main(["--patches", str(tmp_path / "films"), "--out", str(tmp_path / "out")]) == 0
-    assert "4 patches from 2 films" in capsys.readouterr().out
+    command = ["composite", "--patches", str(tmp_path / "films"), "--out", str(tmp_path / "out")]
+    refused = CliRunner().invoke(app, [*command, "--contrast", "5", "2"])
+    assert refused.exit_code == 2 and "error: --contrast needs 0 < LOW <= HIGH" in refused.stderr
+    done = CliRunner().invoke(app, command)
+    assert done.exit_code == 0 and "4 patches from 2 films" in done.stdout
     assert (tmp_path / "out-report.json").is_file()

@@ -1,13 +1,13 @@
 """Whole-film inspection: window layout, blending, region extraction, film decoding, the CLI, int8 quantisation."""
 
 import json
-import os
-from pathlib import Path
 
 import cv2
 import numpy as np
 import pytest
+from typer.testing import CliRunner
 
+from riawelc.cli import app
 from riawelc.constants import CLASSES, DEFECT_CLASSES, MM_PER_PIXEL, PATCH_SIZE
 from riawelc.images import BadImage
 from riawelc.inspect.film import (
@@ -19,7 +19,6 @@ from riawelc.inspect.film import (
     extract_regions,
     hann_weights,
     inspect_film,
-    main,
     window_origins,
 )
 from riawelc.seam import Seam
@@ -157,18 +156,13 @@ def test_settings_refuse_bad_values():
 
 # --- with real (tiny, untrained) ONNX models -------------------------------------------------------------------
 
-@pytest.fixture(scope="module")
-def onnx_models(tmp_path_factory) -> Path:
-    given = os.environ.get("RIAWELC_TEST_MODEL_DIR")
-    if given:
-        return Path(given)
-    pytest.importorskip("tensorflow")
-    from tests.serve.make_models import make_models
-
-    return make_models(tmp_path_factory.mktemp("film-models"))
+def inspect_command(*args):
+    """`riawelc inspect ARGS` in this process: (exit code, stdout, stderr)."""
+    result = CliRunner().invoke(app, ["inspect", *map(str, args)])
+    return result.exit_code, result.stdout, result.stderr
 
 
-def test_cli_inspects_every_film_and_reports_bad_ones(onnx_models, tmp_path, capsys):
+def test_cli_inspects_every_film_and_reports_bad_ones(onnx_models, tmp_path):
     films = tmp_path / "films"
     films.mkdir()
     film = band_film(300, 700)
@@ -176,9 +170,8 @@ def test_cli_inspects_every_film_and_reports_bad_ones(onnx_models, tmp_path, cap
     cv2.imwrite(str(films / "b.tif"), film.astype(np.uint16) * 200)  # 16-bit TIFF
     (films / "corrupt.png").write_bytes(b"\x89PNG\r\n\x1a\n not really")
     out = tmp_path / "out"
-    code = main(["--models", str(onnx_models), "--films", str(films), "--out", str(out), "--threshold", "0.5"])
-    captured = capsys.readouterr()
-    assert code == 1 and "error: corrupt.png: " in captured.err
+    code, _, err = inspect_command("--models", onnx_models, "--films", films, "--out", out, "--threshold", "0.5")
+    assert code == 1 and "error: corrupt.png: " in err
     for stem in ("a", "b"):
         mask = cv2.imread(str(out / "masks" / f"{stem}.png"), cv2.IMREAD_UNCHANGED)
         assert mask.shape == film.shape and set(np.unique(mask)) <= {0, 255}
@@ -191,15 +184,14 @@ def test_cli_inspects_every_film_and_reports_bad_ones(onnx_models, tmp_path, cap
     assert [f["status"] for f in summary["films"]] == ["inspected", "inspected", "error"]
 
 
-def test_cli_errors_are_one_line(onnx_models, tmp_path, capsys):
+def test_cli_errors_are_one_line(onnx_models, tmp_path):
     empty = tmp_path / "empty"
     empty.mkdir()
-    assert main(["--models", str(onnx_models), "--films", str(empty), "--out", str(tmp_path / "o")]) == 2
-    assert capsys.readouterr().err.strip().count("\n") == 0
+    code, _, err = inspect_command("--models", onnx_models, "--films", empty, "--out", tmp_path / "o")
+    assert code == 2 and "holds no image files" in err and err.strip().count("\n") == 0
     (empty / "f.png").write_bytes(cv2.imencode(".png", band_film(300, 400))[1].tobytes())
-    assert main(["--models", str(tmp_path / "nowhere"), "--films", str(empty), "--out", str(tmp_path / "o")]) == 2
-    err = capsys.readouterr().err
-    assert "missing model files" in err and err.strip().count("\n") == 0
+    code, _, err = inspect_command("--models", tmp_path / "nowhere", "--films", empty, "--out", tmp_path / "o")
+    assert code == 2 and "missing model files" in err and err.strip().count("\n") == 0
 
 
 def test_int8_quantisation_of_the_tiny_models(onnx_models, tmp_path):

@@ -7,13 +7,15 @@ from pathlib import Path
 import numpy as np
 import pytest
 import xlwt  # dev group: writes the .xls fixtures
+from typer.testing import CliRunner
 
+from riawelc.cli import app
 from riawelc.constants import CLASSES, DEFECT_CLASSES, NO_DEFECT
 from riawelc.data.dataset import radiograph_id, scan_tree
 from riawelc.data.dedup import remove_exact_duplicates
 from riawelc.films.flawtable import OTHER, FilmFlaws, Flaw, FlawTableError, read_flaw_table
 from riawelc.films.labels import CELL_PX, TAIL, UNCOVERED, Span, flaw_spans, label_window
-from riawelc.films.tree import FilmOptions, FilmsError, convert, load_options, main
+from riawelc.films.tree import FilmOptions, FilmsError, convert, load_options
 from riawelc.images import read_patch, write_png
 from riawelc.seam import find_seam
 
@@ -75,8 +77,13 @@ TABLE_ROWS = [
 
 @pytest.fixture
 def film_folder(tmp_path) -> Path:
-    folder = tmp_path / "W0003"
-    folder.mkdir()
+    return write_film_folder(tmp_path / "W0003")
+
+
+def write_film_folder(folder: Path) -> Path:
+    """A tiny GDXray-style folder: drawn films, a readme, real-values.xls (TABLE_ROWS), and the awkward cases
+    (a two-band film, unreadable files, a film name given twice, a listed film missing)."""
+    folder.mkdir(parents=True)
     write_png(folder / "W0003_0001.png", draw_film(1, defects=[(cell_centre(3), 9), (cell_centre(6) + 40, 7)]))
     write_png(folder / "W0003_0002.png", draw_film(2))
     write_png(folder / "W0003_0003.png", draw_film(3, bands=(1, 2)))  # RRT-40R: two bands
@@ -268,23 +275,29 @@ def test_options_from_yaml_and_flags(tmp_path):
         load_options(None, margin=200)
 
 
-def test_command_reports_bad_input_without_a_traceback(film_folder, tmp_path, capsys):
+def films_command(*args):
+    """`riawelc films ARGS` in this process: (exit code, stdout, stderr)."""
+    result = CliRunner().invoke(app, ["films", *map(str, args)])
+    return result.exit_code, result.stdout, result.stderr
+
+
+def test_command_reports_bad_input_without_a_traceback(film_folder, tmp_path):
     out = tmp_path / "tree"
-    assert main(["--films", str(tmp_path / "nowhere"), "--out", str(out)]) == 2
-    assert "is not a folder" in capsys.readouterr().err
-    assert main(["--films", str(film_folder), "--out", str(out)]) == 0
-    printed = capsys.readouterr().out
+    code, _, err = films_command("--films", tmp_path / "nowhere", "--out", out)
+    assert code == 2 and "is not a folder" in err and "Traceback" not in err
+    code, printed, _ = films_command("--films", film_folder, "--out", out)
+    assert code == 0
     assert "RRT-31R" in printed and "listed in the readme, not in the folder" in printed
     assert "'5011*' read as 5011" in printed and "patches in" in printed
-    assert main(["--films", str(film_folder), "--out", str(out)]) == 2  # not empty, no --force
-    assert "--force" in capsys.readouterr().err
-    assert main(["--films", str(film_folder), "--out", str(out), "--force", "--stride", "228"]) == 0
+    code, _, err = films_command("--films", film_folder, "--out", out)  # not empty, no --force
+    assert code == 2 and "--force" in err
+    assert films_command("--films", film_folder, "--out", out, "--force", "--stride", "228")[0] == 0
     (film_folder / "real-values.xls").write_bytes(b"broken")
-    assert main(["--films", str(film_folder), "--out", str(out), "--force"]) == 2
-    assert "cannot read flaw table" in capsys.readouterr().err
+    code, _, err = films_command("--films", film_folder, "--out", out, "--force")
+    assert code == 2 and "cannot read flaw table" in err
     (film_folder / "W0003_readme.txt").unlink()
-    assert main(["--films", str(film_folder), "--out", str(out), "--force"]) == 2
-    assert "no readme" in capsys.readouterr().err
+    code, _, err = films_command("--films", film_folder, "--out", out, "--force")
+    assert code == 2 and "no readme" in err
 
 
 @pytest.mark.skipif(not (GDXRAY / "W0003" / "real-values.xls").is_file(),

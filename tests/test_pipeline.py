@@ -192,3 +192,38 @@ def test_experiments_run_queue_and_show(pipeline_run):
                 params = revision["data"]["params"]["params.yaml"]["data"]
                 distances.add(params["dedup"]["phash_distance"])
     assert {6, 2, 3} <= distances, shown
+
+
+def tree_digest(repo, *folders: str) -> dict[str, str]:
+    """Relative path -> sha256 of every file under the folders (a missing folder gives no entries)."""
+    import hashlib
+
+    return {str(path.relative_to(repo)): hashlib.sha256(path.read_bytes()).hexdigest()
+            for folder in folders if (repo / folder).exists()
+            for path in sorted((repo / folder).rglob("*")) if path.is_file()}
+
+
+def test_profile_pipelines_leave_the_root_and_each_other_intact(pipeline_run):
+    """Two profiles, each in its own generated pipeline (scripts/profile_pipelines.py): running one, with
+    `dvc exp run` or `dvc repro`, leaves the root pipeline's models and results and the other profile's outputs
+    byte-identical."""
+    from scripts.profile_pipelines import pipeline_files
+
+    repo, env = pipeline_run["repo"], pipeline_run["env"]
+    for name in ("one", "two"):
+        paths = {"outputs": f"outputs-{name}", "models": f"models-{name}", "results": f"results-{name}"}
+        for relative, text in pipeline_files(name, {"paths": paths}, root=repo).items():
+            (repo / relative).parent.mkdir(parents=True, exist_ok=True)
+            (repo / relative).write_text(text)
+    run(["git", "add", "-A"], repo, env)
+    run(["git", "commit", "-qm", "two profile pipelines"], repo, env)
+    root = tree_digest(repo, "models", "results")
+    assert any(path.startswith("models/") for path in root)
+    run(["dvc", "exp", "run", "pipelines/one/dvc.yaml"], repo, env)
+    one = tree_digest(repo, "outputs-one", "models-one", "results-one")
+    assert any(path.endswith("classifier.onnx") for path in one)
+    assert tree_digest(repo, "models", "results") == root
+    run(["dvc", "repro", "pipelines/two/dvc.yaml"], repo, env)
+    assert any(path.endswith("classifier.onnx") for path in tree_digest(repo, "models-two"))
+    assert tree_digest(repo, "models", "results") == root
+    assert tree_digest(repo, "outputs-one", "models-one", "results-one") == one

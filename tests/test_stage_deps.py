@@ -23,6 +23,11 @@ def test_every_stage_lists_exactly_its_code_deps():
     assert dep_problems(DVC_YAML, REPO) == []
 
 
+@pytest.mark.parametrize("profile", ["real", "composite", "drawn"])
+def test_every_profile_pipeline_lists_exactly_its_code_deps(profile):
+    assert dep_problems(REPO / "pipelines" / profile / "dvc.yaml", REPO) == []
+
+
 def test_every_real_film_stage_lists_exactly_its_code_deps():
     """realfilms/dvc.yaml: matrix and foreach stages, commands with arguments, paths relative to wdir .."""
     assert dep_problems(REPO / "realfilms" / "dvc.yaml", REPO) == []

@@ -1,6 +1,6 @@
 """GDXray/BAM films -> a labelled patch tree in the RIAWELC layout (`<out>/<class>/<film>_Img1_..._[row][col].png`).
 
-    python -m riawelc.films.tree --films ../shared/gdxray/W0003 --out data-films [--config profile.yaml] [options]
+    riawelc films --films ../shared/gdxray/W0003 --out data-films [--config profile.yaml] [options]
 
 Per film: find the seam line (riawelc.seam), cut windows along it (riawelc.films.windows), label each from the flaw
 table's 1 cm cells (riawelc.films.flawtable, riawelc.films.labels), write the usable ones. Options: riawelc.films.options. Films that the table does not list are unlabelled (skipped, not
@@ -9,28 +9,27 @@ are skipped with the reason. A report folder (outside the tree, so the adapter r
 films.json, an overview PNG of every film with its band, and one contact sheet per class.
 """
 
-import argparse
 import json
 import re
 import shutil
-import sys
 import time
 from collections import Counter
-from dataclasses import asdict, dataclass, field, fields
+from collections.abc import Callable
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 import cv2
 import numpy as np
 
 from riawelc.constants import CLASSES
-from riawelc.films.flawtable import FilmFlaws, FlawTable, FlawTableError, read_flaw_table
+from riawelc.films.flawtable import FilmFlaws, FlawTable, read_flaw_table
 from riawelc.films.labels import CELL_PX, Span, flaw_spans
-from riawelc.films.options import WINDOW_MODES, FilmOptions, FilmsError, load_options
+from riawelc.films.options import FilmOptions, FilmsError, load_options
 from riawelc.films.windows import film_windows, patch_name
 from riawelc.images import BadImage, decode_gray, write_png
 from riawelc.seam import Seam, find_seam
 
-__all__ = ["FilmOptions", "FilmsError", "load_options", "convert", "format_table", "main"]
+__all__ = ["FilmOptions", "FilmsError", "convert", "format_table", "load_options"]
 
 
 @dataclass
@@ -133,8 +132,9 @@ def prepare_out(out: Path, force: bool) -> None:
 
 
 def convert(films_dir: Path, out: Path, report: Path, options: FilmOptions, table: Path | None = None,
-            force: bool = False, log=print) -> dict:
-    """Convert every film of a GDXray-style folder; write the tree, the report and the sheets; return the report."""
+            force: bool = False, log=print, progress: Callable[[int, int, str], None] | None = None) -> dict:
+    """Convert every film of a GDXray-style folder; write the tree, the report and the sheets; return the report.
+    `progress(done, total, film)` is called after each film (a progress bar, say)."""
     from riawelc.films import sheets  # drawing only
 
     started = time.perf_counter()
@@ -165,6 +165,8 @@ def convert(films_dir: Path, out: Path, report: Path, options: FilmOptions, tabl
         first_file.setdefault(name, file_name)
         results.append(result)
         log(f"[{index + 1}/{len(names)}] {name}: {result.status} {result.reason}".rstrip(), flush=True)
+        if progress is not None:
+            progress(index + 1, len(names), name)
     seconds = time.perf_counter() - started
     summary = _summary(results, flaw_table, readmes, unlisted, options, seconds)
     report.mkdir(parents=True, exist_ok=True)
@@ -222,54 +224,3 @@ def format_table(summary: dict) -> str:
     lines.append(f"{sum(summary['patches'].values())} patches in {summary['seconds']} s")
     return "\n".join(lines)
 
-
-def _parser() -> argparse.ArgumentParser:
-    defaults = FilmOptions()
-    p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    p.add_argument("--films", type=Path, required=True, help="GDXray-style folder: films, *readme.txt, real-values.xls")
-    p.add_argument("--out", type=Path, required=True, help="patch tree to write (<out>/<class>/*.png)")
-    p.add_argument("--report", type=Path, help="report folder (default: <out>-report, beside the tree)")
-    p.add_argument("--table", type=Path, help="flaw table (default: <films>/real-values.xls)")
-    p.add_argument("--config", type=Path, help="YAML file with these options (its films: section or top level)")
-    p.add_argument("--force", action="store_true", help="replace the class folders of an existing tree")
-    option_help = {
-        "patch_size": "side of the written patches", "window_scale": "window side = patch_size * this, resized",
-        "stride": "film px between windows", "rows": "rows of windows centred on the seam",
-        "row_stride": "film px between rows", "margin": "px of overlap that carries a flawed cell's class",
-        "exclude": "comma-separated films never written", "defect_windows": f"{WINDOW_MODES}",
-        "no_defect_windows": f"{WINDOW_MODES}",
-        "spot_classes": "comma-separated defect classes that dark_spots applies to", "spots_per_cell": "dark_spots windows per cell",
-        "spot_kernel": "black top-hat line length px",
-        "spot_min_share": "a stretch's further spots need this share of its strongest", "cell_offset": "px from the film's left edge to cell 1",
-        "tail_min_mm": "> 0: flaws this long (mm) may end one cell later, leave windows there out",
-        "min_length_share": "table length / film width below this: does not fit",
-        "sheet_patches": "patches per class contact sheet", "seed": "contact sheet sampling",
-    }
-    for f in fields(FilmOptions):
-        if f.name in ("seam", "seam_rows"):  # nested settings: YAML only
-            continue
-        default = getattr(defaults, f.name)
-        kind = str if isinstance(default, tuple) else type(default)
-        shown = ",".join(default) if isinstance(default, tuple) else default
-        p.add_argument(f"--{f.name.replace('_', '-')}", dest=f.name, type=kind, default=None,
-                       help=f"{option_help[f.name]} (default {shown})")
-    return p
-
-
-def main(argv=None) -> int:
-    args = _parser().parse_args(argv)
-    overrides = {f.name: getattr(args, f.name) for f in fields(FilmOptions) if f.name not in ("seam", "seam_rows")}
-    report = args.report or args.out.parent / f"{args.out.name}-report"
-    try:
-        options = load_options(args.config, **overrides)
-        summary = convert(args.films, args.out, report, options, args.table, args.force)
-    except (FilmsError, FlawTableError) as error:
-        print(f"films: {error}", file=sys.stderr)
-        return 2
-    print(format_table(summary))
-    print(f"tree: {args.out}  report: {report}/films.json, overview.png, sheet_<class>.png")
-    return 0
-
-
-if __name__ == "__main__":
-    sys.exit(main())

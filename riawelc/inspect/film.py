@@ -1,6 +1,6 @@
 """Whole-film inspection: slide the exported ONNX models over a film and blend their windows into defect maps.
 
-    python -m riawelc.inspect.film --models models --films <folder> --out <folder>
+    riawelc inspect --models models --films <folder> --out <folder>   (the command: riawelc.cli)
 
 numpy + OpenCV + ONNX Runtime only (no TensorFlow), so the pipeline and the service share it. Per film:
 - the seam band (riawelc.seam) is inspected, or the whole film when its seam does not fit the one-band model
@@ -18,10 +18,10 @@ numpy + OpenCV + ONNX Runtime only (no TensorFlow), so the pipeline and the serv
 
 from __future__ import annotations
 
-import argparse
 import json
 import sys
 import time
+from collections.abc import Callable
 from dataclasses import asdict, dataclass, field, fields
 from pathlib import Path
 
@@ -387,8 +387,10 @@ def film_files(folder: Path) -> list[Path]:
     return files
 
 
-def inspect_folder(films: Path, models: FilmModels, out: Path, settings: FilmSettings, log=print) -> dict:
-    """Inspect every film of `films`; a film that fails is reported and the others go on. Returns the summary."""
+def inspect_folder(films: Path, models: FilmModels, out: Path, settings: FilmSettings, log=print,
+                   progress: Callable[[int, int, str], None] | None = None) -> dict:
+    """Inspect every film of `films`; a film that fails is reported and the others go on. Returns the summary.
+    `progress(done, total, film)` is called after each film (a progress bar, say)."""
     files = film_files(films)
     results = []
     for index, path in enumerate(files):
@@ -399,50 +401,15 @@ def inspect_folder(films: Path, models: FilmModels, out: Path, settings: FilmSet
         except (BadImage, FilmInspectError, OSError) as error:
             results.append({"film": path.name, "status": "error", "error": str(error)})
             log(f"error: {path.name}: {error}", file=sys.stderr)
-            continue
-        results.append({"film": path.name, "status": "inspected", "regions": len(inspection.regions),
-                        "seconds": round(inspection.seconds, 2), "region": inspection.region_note})
-        log(f"[{index + 1}/{len(files)}] {path.name}: {len(inspection.regions)} regions, {inspection.windows} "
-            f"windows, {inspection.seconds:.1f} s, {inspection.region_note}")
+        else:
+            results.append({"film": path.name, "status": "inspected", "regions": len(inspection.regions),
+                            "seconds": round(inspection.seconds, 2), "region": inspection.region_note})
+            log(f"[{index + 1}/{len(files)}] {path.name}: {len(inspection.regions)} regions, {inspection.windows} "
+                f"windows, {inspection.seconds:.1f} s, {inspection.region_note}")
+        if progress is not None:
+            progress(index + 1, len(files), path.name)
     summary = {"models": models.name, "settings": asdict(settings), "films": results}
     out.mkdir(parents=True, exist_ok=True)
     (out / "summary.json").write_text(json.dumps(summary, indent=1) + "\n")
     return summary
 
-
-def _parser() -> argparse.ArgumentParser:
-    d = FilmSettings()
-    p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    p.add_argument("--models", type=Path, default=Path("models"), help="folder with the exported models and cards")
-    p.add_argument("--films", type=Path, required=True, help="folder of films (PNG/TIFF, 8 or 16 bit)")
-    p.add_argument("--out", type=Path, required=True, help="output folder: masks/, probability/, overlays/, regions/")
-    p.add_argument("--variant", choices=tuple(MODEL_FILES), default="fp32", help="fp32, int8 or int8_classifier models (default fp32)")
-    p.add_argument("--source", choices=SOURCES, default=d.source,
-                   help=f"defect probability source (default {d.source})")
-    p.add_argument("--region", choices=REGIONS, default=d.region, help=f"seam band or whole film (default {d.region})")
-    p.add_argument("--stride", type=int, default=d.stride, help=f"px between windows (default {d.stride})")
-    p.add_argument("--threshold", type=float, default=None, help="defect probability threshold (default: the cards')")
-    p.add_argument("--min-area", type=int, default=d.min_area, help=f"smallest region, px (default {d.min_area})")
-    p.add_argument("--threads", type=int, default=None, help="ONNX Runtime threads (default: all cores)")
-    return p
-
-
-def main(argv: list[str] | None = None) -> int:
-    args = _parser().parse_args(argv)
-    try:
-        settings = FilmSettings(stride=args.stride, region=args.region, source=args.source, threshold=args.threshold,
-                                min_area=args.min_area)
-        files = film_files(args.films)  # fail before loading models when there is nothing to inspect
-        models = FilmModels.load(args.models, args.variant, args.threads)
-        print(f"{len(files)} films, models {models.name}, source {settings.source}")
-        summary = inspect_folder(args.films, models, args.out, settings)
-    except (FilmInspectError, ValueError) as error:
-        print(f"error: {error}", file=sys.stderr)
-        return 2
-    failed = [r for r in summary["films"] if r["status"] != "inspected"]
-    print(f"{len(summary['films']) - len(failed)} inspected, {len(failed)} failed; outputs in {args.out}")
-    return 1 if failed else 0
-
-
-if __name__ == "__main__":
-    sys.exit(main())

@@ -1,6 +1,6 @@
 """Composite patches: synthetic defects drawn onto real film windows, with true masks.
 
-    python -m riawelc.synth.composite --patches data-films --out data-composite [--seed 0] [--shapes film] [--every-class]
+    riawelc composite --patches data-films --out data-composite [--seed 0] [--shapes film] [--every-class]
 
 The real film patches (riawelc.films.tree) have weak labels (1 cm cells) and no masks; the synthetic sample has true
 masks but a film look no real film has. Here every `no_defect` window of a real patch tree is kept as it is or
@@ -17,9 +17,6 @@ in as label noise.
 
 from __future__ import annotations
 
-import argparse
-import json
-import sys
 from pathlib import Path
 
 import cv2
@@ -72,7 +69,7 @@ def add_defect(window: np.ndarray, label: str, rng: np.random.Generator,
 def _no_defect_windows(patches: Path) -> list[Path]:
     folder = patches / NO_DEFECT
     if not folder.is_dir():
-        raise CompositeError(f"{patches} has no {NO_DEFECT}/ folder: pass a patch tree made by python -m riawelc.films.tree")
+        raise CompositeError(f"{patches} has no {NO_DEFECT}/ folder: pass a patch tree made by riawelc films")
     files = image_files(folder)
     if not files:
         raise CompositeError(f"{folder} holds no patches")
@@ -110,34 +107,3 @@ def write_composite(patches: Path, out: Path, seed: int = 0, contrast: tuple[flo
             "every_class": every_class, "per_class": counts,
             "films": len({p.name.split("_Img")[0] for p in files}), "skipped": skipped}
 
-
-def main(argv: list[str] | None = None) -> int:
-    p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    p.add_argument("--patches", type=Path, required=True, help="a patch tree from python -m riawelc.films.tree")
-    p.add_argument("--out", type=Path, required=True, help="new folder for the composite tree")
-    p.add_argument("--seed", type=int, default=0)
-    p.add_argument("--contrast", type=float, nargs=2, default=CONTRAST, metavar=("LOW", "HIGH"),
-                   help=f"defect darkness range in grain sigmas (default {CONTRAST[0]:g} {CONTRAST[1]:g}; the "
-                        "film shapes carry their own)")
-    p.add_argument("--shapes", choices=SHAPES, default="sample",
-                   help="crack and lack-of-penetration shapes: the sample's, or drawn after the real films' ones")
-    p.add_argument("--every-class", action="store_true",
-                   help="each window once under every class (clean and with one defect of each class)")
-    args = p.parse_args(argv)
-    if not 0 < args.contrast[0] <= args.contrast[1]:
-        print(f"error: --contrast needs 0 < LOW <= HIGH, got {args.contrast}", file=sys.stderr)
-        return 2
-    try:
-        summary = write_composite(args.patches, args.out, args.seed, tuple(args.contrast), args.shapes,
-                                  args.every_class)
-    except (CompositeError, FileExistsError) as error:
-        print(f"error: {error}", file=sys.stderr)
-        return 2
-    (args.out.parent / f"{args.out.name}-report.json").write_text(json.dumps(summary, indent=1) + "\n")
-    print(f"{sum(summary['per_class'].values())} patches from {summary['films']} films: {summary['per_class']}; "
-          f"tree {args.out}, report {args.out.name}-report.json")
-    return 0
-
-
-if __name__ == "__main__":
-    sys.exit(main())

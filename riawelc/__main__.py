@@ -1,0 +1,5 @@
+"""`python -m riawelc ...`: the `riawelc` command (riawelc.cli)."""
+
+from riawelc.cli import main
+
+main()
