@@ -21,6 +21,8 @@ def main() -> None:
     count = load_params("folds", FOLD_RULES, REAL_PARAMS)["count"]
     folder = OUT / "folds" / name
     runs = [json.loads((folder / f"fold{k}.json").read_text()) for k in range(count)]
+    for run in runs:  # wall clock: it differs from run to run, so it stays in the fold files, out of the metrics
+        run["training"].pop("seconds", None)
     predictions = pd.concat([pd.read_csv(folder / f"fold{k}.predictions.csv") for k in range(count)],
                             ignore_index=True)
     true, predicted = (predictions[c].map(CLASS_INDEX).to_numpy(np.int64) for c in ("true", "predicted"))
