@@ -70,6 +70,18 @@ def number_pair(low: float | None = None, high: float | None = None, *, low_open
     return Rule(f"[low, high] with low <= high, both numbers {text}".strip(), accepts)
 
 
+def numbers(low: float | None = None, high: float | None = None, *, integers: bool = False) -> Rule:
+    """A non-empty list of distinct numbers (integers) in the interval: a grid to choose from."""
+    text, inside = _interval(low, high, False, False)
+    kind = "integers" if integers else "numbers"
+
+    def accepts(value) -> bool:
+        return (isinstance(value, list) and bool(value) and len(set(value)) == len(value)
+                and all((_is_integer(v) if integers else _is_number(v)) and inside(v) for v in value))
+
+    return Rule(f"a non-empty list of distinct {kind} {text}".strip(), accepts)
+
+
 def choice(*options: str) -> Rule:
     return Rule("one of " + ", ".join(options), lambda v: v in options)
 

@@ -14,6 +14,8 @@ numpy + OpenCV + ONNX Runtime only (no TensorFlow), so the pipeline and the serv
   pseudomask stage's dark-pixel rule);
 - the mask is `probability > threshold` without components under `min_area` px; each component is a region
   (box, class from the per-class CAM maps, score, area in mm^2 at riawelc.constants.MM_PER_PIXEL).
+Source "candidates" is the real-film detector instead (riawelc.inspect.detector, `detector.json`): no windows; the
+black top-hat candidates in the same band, each with its rejector probability and its component classifier's class.
 """
 
 from __future__ import annotations
@@ -40,10 +42,12 @@ from riawelc.images import (
     write_png,
 )
 from riawelc.inspect.cam import scale_maps, upsample
+from riawelc.inspect.detector import DETECTOR_FILE, Detector, DetectorError
 from riawelc.inspect.pseudomask import PseudoMaskConfig, dark_pixels, remove_small_components
 from riawelc.seam import Seam, find_seam
 
-SOURCES = ("unet", "unet_gated", "cam", "cam_dark")
+SOURCES = ("unet", "unet_gated", "cam", "cam_dark", "candidates")
+UNCLASSIFIED = "unclassified"  # a region's class when nothing classifies it (a detector without its classifier)
 REGIONS = ("seam", "film")
 DEFECT_INDEX = [CLASSES.index(name) for name in DEFECT_CLASSES]
 NO_DEFECT_INDEX = CLASSES.index(NO_DEFECT)
@@ -66,7 +70,8 @@ class FilmSettings:
     source: where the defect probability comes from (see the module docstring).
     threshold: probability above which a pixel is defect; None takes it from the model cards (the U-Net card's
         metrics.threshold for the U-Net sources, the pseudomask threshold of the classifier card for the CAM
-        sources), i.e. values chosen on the training data's validation split, never on the inspected films.
+        sources, the detector's threshold for "candidates"), i.e. values chosen on training data, never on the
+        inspected films.
     min_area: regions smaller than this (px) are dropped (defects are small: keep it small).
     batch_size: windows per ONNX Runtime call.
     """
@@ -93,24 +98,45 @@ class FilmSettings:
 
 
 class FilmModels:
-    """The two ONNX sessions and what their cards say (CAM scale, thresholds, pseudomask parameters)."""
+    """The two ONNX sessions and what their cards say (CAM scale, thresholds, pseudomask parameters), and the
+    real-film detector when there is one. A folder with only a detector serves source "candidates" alone."""
 
     def __init__(self, classifier, unet, cam_scale: float, unet_threshold: float = 0.5,
-                 pseudomask: PseudoMaskConfig = PseudoMaskConfig(), name: str = "models"):
+                 pseudomask: PseudoMaskConfig = PseudoMaskConfig(), name: str = "models",
+                 detector: Detector | None = None):
         self.classifier, self.unet = classifier, unet
         self.cam_scale, self.unet_threshold, self.pseudomask, self.name = cam_scale, unet_threshold, pseudomask, name
+        self.detector = detector
 
     @classmethod
-    def load(cls, model_dir: str | Path, variant: str = "fp32", threads: int | None = None) -> "FilmModels":
+    def load(cls, model_dir: str | Path, variant: str = "fp32", threads: int | None = None,
+             detector: str | Path | None = None) -> "FilmModels":
         """Sessions for `model_dir`/classifier.onnx and unet.onnx ("int8": the *.int8.onnx files, "int8_classifier":
-        the int8 classifier with the fp32 U-Net) and their cards."""
-        import onnxruntime as ort
-
+        the int8 classifier with the fp32 U-Net) and their cards; the detector from `detector`, else
+        `model_dir`/detector.json when it exists."""
         model_dir = Path(model_dir)
         if variant not in MODEL_FILES:
             raise FilmInspectError(f"model variant must be one of {tuple(MODEL_FILES)}, got {variant!r}")
+        detector_path = Path(detector) if detector is not None else model_dir / DETECTOR_FILE
+        loaded = None
+        if detector is not None or detector_path.is_file():
+            try:
+                loaded = Detector.load(detector_path)
+            except DetectorError as error:
+                raise FilmInspectError(str(error)) from None
         files = [model_dir / name for name in MODEL_FILES[variant]]
         cards = [model_dir / name for name in ("classifier.json", "unet.json")]
+        if loaded is not None and not any(p.exists() for p in files + cards):
+            return cls(None, None, 1.0, name=f"{detector_path} (detector only)", detector=loaded)
+        models = cls._load_onnx(model_dir, variant, threads, files, cards)
+        models.detector = loaded
+        return models
+
+    @classmethod
+    def _load_onnx(cls, model_dir: Path, variant: str, threads: int | None, files: list[Path],
+                   cards: list[Path]) -> "FilmModels":
+        import onnxruntime as ort
+
         missing = [str(p) for p in files + cards if not p.is_file()]
         if missing:
             raise FilmInspectError(f"missing model files: {', '.join(missing)} "
@@ -137,10 +163,14 @@ class FilmModels:
                    pseudomask, f"{model_dir} ({variant})")
 
     def threshold_for(self, source: str) -> float:
+        if source == "candidates":
+            return self.detector.threshold if self.detector is not None else 0.5
         return self.unet_threshold if source.startswith("unet") else self.pseudomask.threshold
 
     def run(self, pixels: np.ndarray, need_unet: bool = True) -> tuple[np.ndarray, np.ndarray, np.ndarray | None]:
         """(N, 227, 227, 1) float32 -> probabilities (N, C), raw cams (N, h, w, C), U-Net mask (N, 227, 227) or None."""
+        if self.classifier is None:
+            raise FilmInspectError(f"{self.name} has no classifier.onnx or unet.onnx: only source 'candidates' runs")
         probabilities, cams = self.classifier.run(["probabilities", "cams"], {"image": pixels})
         masks = None
         if need_unet:
@@ -280,7 +310,8 @@ def extract_regions(probability: np.ndarray, class_maps: np.ndarray, threshold: 
         inside = labels[y:y + h, x:x + w] == k
         values = probability[y:y + h, x:x + w][inside]
         class_means = [float(m[y:y + h, x:x + w][inside].mean()) for m in class_maps]
-        regions.append(Region((x, y, w, h), DEFECT_CLASSES[int(np.argmax(class_means))], round(float(values.max()), 4),
+        cls = DEFECT_CLASSES[int(np.argmax(class_means))] if max(class_means) > 0 else UNCLASSIFIED
+        regions.append(Region((x, y, w, h), cls, round(float(values.max()), 4),
                               round(float(values.mean()), 4), area, round(area * MM_PER_PIXEL**2, 4)))
     regions.sort(key=lambda r: -r.score)
     return mask, regions
@@ -296,12 +327,24 @@ def _inspected_area(film: np.ndarray, settings: FilmSettings) -> tuple[Seam | No
     return seam, half_band, f"seam band: line +- {half_band:.0f} px"
 
 
+def inspected_band(film: np.ndarray, settings: FilmSettings = FilmSettings()) -> tuple[Seam | None, np.ndarray | None,
+                                                                                  str]:
+    """(seam, the pixels inspected as a bool mask or None for the whole film, what was inspected and why)."""
+    seam, half_band, note = _inspected_area(film, settings)
+    if seam is None:
+        return None, None, note
+    rows = np.arange(film.shape[0], dtype=np.float64)[:, None]
+    return seam, np.abs(rows - seam.y_at(np.arange(film.shape[1]))[None, :]) <= half_band, note
+
+
 def inspect_film(film: np.ndarray, models: FilmModels, settings: FilmSettings = FilmSettings()) -> FilmInspection:
     """Slide both models over a 2-D uint8 film and return its blended defect maps and regions."""
     started = time.perf_counter()
     film = np.asarray(film)
     if film.ndim != 2 or film.dtype != np.uint8:
         raise FilmInspectError(f"film must be a 2-D uint8 array, got shape {film.shape} dtype {film.dtype}")
+    if settings.source == "candidates":
+        return _inspect_candidates(film, models, settings, started)
     height, width = film.shape
     # A film smaller than one window is padded by reflection and the maps cropped back.
     padded = cv2.copyMakeBorder(film, 0, max(PATCH_SIZE - height, 0), 0, max(PATCH_SIZE - width, 0),
@@ -334,6 +377,28 @@ def inspect_film(film: np.ndarray, models: FilmModels, settings: FilmSettings = 
     mask, regions = extract_regions(probability, blended[1:], threshold, settings.min_area)
     return FilmInspection(probability, blended[1:], mask, covered, regions, threshold, len(origins),
                           time.perf_counter() - started, note, seam, asdict(settings))
+
+
+def _inspect_candidates(film: np.ndarray, models: FilmModels, settings: FilmSettings, started: float) -> FilmInspection:
+    """The detector's candidates in the seam band (or the whole film), each painted with its probability."""
+    detector = models.detector
+    if detector is None:
+        raise FilmInspectError(f"source 'candidates' needs a detector: {models.name} has no {DETECTOR_FILE} "
+                               "(build it with `dvc repro realfilms/dvc.yaml`, or pass --detector)")
+    seam, region, note = inspected_band(film, settings)
+    detection = detector.detect(film, seam, region)
+    probability = detection.candidates.paint(detection.probability)
+    if detection.class_probabilities is not None:
+        class_maps = np.stack([detection.candidates.paint(detection.class_probabilities[:, k])
+                               for k in range(len(DEFECT_CLASSES))])
+    else:
+        class_maps = np.zeros((len(DEFECT_CLASSES), *film.shape), np.float32)
+    covered = region if region is not None else np.ones(film.shape, bool)
+    threshold = settings.threshold if settings.threshold is not None else detector.threshold
+    mask, regions = extract_regions(probability, class_maps, threshold, settings.min_area)
+    return FilmInspection(probability, class_maps, mask, covered, regions, threshold, 0,
+                          time.perf_counter() - started, note + f"; {len(detection.candidates)} candidates", seam,
+                          asdict(settings))
 
 
 def _dark_prior(film: np.ndarray, covered: np.ndarray, cfg: PseudoMaskConfig) -> np.ndarray:

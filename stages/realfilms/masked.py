@@ -1,0 +1,137 @@
+"""Stage masked: the hand-masked films, leave one film out. For each film, the detector (candidates and a rejector
+trained on the other two films, its extent and threshold chosen by cross-fit between them), the same candidates
+kept by their peak (no learning), the black top-hat (no learning) and the embedded pipeline's U-Net, each with its
+settings chosen on the other two films by their mean Dice. Writes the figures (results-real/realfilms/masked.json),
+each film's masks, its held-out detector, and a contact sheet of the detector's found, missed and false components
+per film (realfilms/out/masked: cached, never committed, since they show film). `python -m stages.realfilms.masked`.
+"""
+
+from dataclasses import replace
+from functools import lru_cache
+
+import numpy as np
+
+from riawelc.images import write_png
+from riawelc.inspect.candidates import CandidateSettings, black_tophat, peak_rule
+from riawelc.inspect.film import FilmInspectError, FilmModels, FilmSettings, inspect_film
+from riawelc.inspect.pseudomask import remove_small_components
+from riawelc.learn.detector import BoostingParams, build_detector, film_candidates
+from riawelc.learn.lofo import leave_one_out_grid, mask_scores, summarise
+from riawelc.metrics.filmeval import AnnotatedError, load_pair, read_annotated
+from riawelc.metrics.sheets import write_sheet
+from stages.common import REAL_PARAMS, fail, load_params, write_json
+from stages.realfilms import BASELINE_RULES, DETECTOR_RULES, MASKED_RULES, OUT, RESULTS
+
+
+def detector_params() -> tuple[dict, CandidateSettings, BoostingParams]:
+    """The detector section, checked, as candidate settings and boosting params."""
+    p = load_params("detector", DETECTOR_RULES, REAL_PARAMS)
+    settings = CandidateSettings(size=p["size"], smooth=p["smooth"], extent=min(p["extents"]),
+                                 min_area=p["min_area"], peak=max(p["extents"]))
+    return p, settings, BoostingParams(p["estimators"], p["learning_rate"], p["max_leaf_nodes"], p["min_samples_leaf"])
+
+
+def masked_films() -> dict:
+    root = load_params("masked", MASKED_RULES, REAL_PARAMS)["root"]
+    try:
+        items, notes = read_annotated(root)
+        films = {item.name: load_pair(item) for item in items}
+    except (AnnotatedError, ValueError) as error:
+        fail(str(error))
+    for note in notes:
+        print(note)
+    if len(films) < 3:
+        fail(f"{root}: leave-one-film-out with cross-fit needs at least three masked films, found {len(films)}")
+    return films
+
+
+def tophat_rows(films, base) -> dict:
+    bad = [s for s in base["tophat_sizes"] if s % 2 == 0]
+    if bad:
+        fail(f"{REAL_PARAMS}: baselines.tophat_sizes must be odd, got {bad}")
+
+    @lru_cache(maxsize=None)
+    def hat(name, size):
+        return black_tophat(films[name][0], size)
+
+    def predict(name, point):
+        size, level = point
+        return remove_small_components((hat(name, size) > level).astype(np.uint8), 12)
+
+    grid = [(s, lv) for s in base["tophat_sizes"] for lv in base["tophat_levels"]]
+    return leave_one_out_grid(films, grid, predict, lambda p: {"size": p[0], "level": p[1]})
+
+
+def hysteresis_rows(films, settings, base) -> dict:
+    candidates = film_candidates(films, settings, base["hysteresis_extents"])
+
+    def predict(name, point):
+        extent, peak = point
+        return candidates[extent][name].mask(peak_rule(candidates[extent][name], replace(settings, peak=peak)))
+
+    grid = [(e, p) for e in base["hysteresis_extents"] for p in base["hysteresis_peaks"] if p >= e]
+    return leave_one_out_grid(films, grid, predict, lambda p: {"extent": p[0], "peak": p[1]})
+
+
+def unet_rows(films, base) -> dict | str:
+    try:
+        models = FilmModels.load(base["unet_models"])
+    except FilmInspectError as error:
+        fail(f"{REAL_PARAMS}: baselines.unet_models: {error}")
+    maps = {name: inspect_film(film, models, FilmSettings(source="unet", threshold=0.5)).probability
+            for name, (film, _) in films.items()}
+    return leave_one_out_grid(films, base["unet_thresholds"],
+                              lambda name, t: remove_small_components((maps[name] > t).astype(np.uint8), 12),
+                              lambda t: {"threshold": t})
+
+
+def detector_rows(films, p, settings, boosting, out) -> dict:
+    candidates = film_candidates(films, settings, p["extents"])
+    rows = {}
+    for name, (film, truth) in films.items():
+        training = {o: films[o] for o in films if o != name}
+        detector, choice = build_detector(training, settings, p["extents"], p["thresholds"], p["seed"], boosting,
+                                          candidates={e: {o: c[o] for o in training} for e, c in candidates.items()})
+        detector.card = {"trained_on": sorted(training), "held_out": name, "crossfit": choice.grid}
+        detector.save(out / f"detector-{name}.json")
+        detection = detector.detect(film)
+        mask = detection.candidates.mask(detection.probability > detector.threshold)
+        write_png(out / "masks" / f"{name}.png", mask * np.uint8(255))
+        counts = write_sheet(out / "sheets" / f"{name}.png", film, mask, truth)
+        rows[name] = {**mask_scores(mask, truth), "chosen": {"extent": choice.extent, "threshold": choice.threshold},
+                      "crossfit_mean_dice": round(choice.crossfit_dice, 4), "sheet": counts}
+        print(f"  {name}: extent {choice.extent:g}, threshold {choice.threshold:g} -> Dice {rows[name]['dice']:.3f}, "
+              f"found {rows[name]['found']}/{rows[name]['components']}, false {rows[name]['false_components']}")
+    return rows
+
+
+def main() -> None:
+    p, settings, boosting = detector_params()
+    base = load_params("baselines", BASELINE_RULES, REAL_PARAMS)
+    films = masked_films()
+    out = OUT / "masked"
+    out.mkdir(parents=True, exist_ok=True)
+    final, choice = build_detector(films, settings, p["extents"], p["thresholds"], p["seed"], boosting)
+    final.card = {"trained_on": sorted(films), "crossfit": choice.grid}
+    final.save(out / "detector-all.json")
+    print(f"all films: extent {choice.extent:g}, threshold {choice.threshold:g} (cross-fit mean Dice "
+          f"{choice.crossfit_dice:.3f})")
+    methods = {"detector": detector_rows(films, p, settings, boosting, out),
+               "hysteresis": hysteresis_rows(films, settings, base),
+               "tophat": tophat_rows(films, base),
+               "unet": unet_rows(films, base)}
+    results = {"protocol": "leave one film out: each film scored with settings chosen (and models trained) on the "
+                           "other films only; choices by the other films' mean Dice",
+               "films": {name: {"height": int(f.shape[0]), "width": int(f.shape[1]), "true_px": int(t.sum())}
+                         for name, (f, t) in films.items()},
+               "summary": {method: summarise(rows) for method, rows in methods.items()},
+               "per_film": methods}
+    write_json(RESULTS / "masked.json", results)
+    for method, row in results["summary"].items():
+        per = " ".join(f"{n} {methods[method][n]['dice']:.3f}" for n in films)
+        print(f"{method:<11} mean Dice {row['mean_dice']:.3f} ({per}), pooled {row['pooled_dice']:.3f}, component "
+              f"recall {row['component_recall']:.3f}, false components/film {row['false_components_per_film']}")
+
+
+if __name__ == "__main__":
+    main()
