@@ -87,7 +87,7 @@ class Service:
     async def load(self) -> None:
         try:
             self.models = await asyncio.to_thread(load_models, self.settings.model_dir, self.settings.onnx_threads,
-                                                  self.settings.mask_threshold)
+                                                  self.settings.mask_threshold, self.settings.detector)
             self.metrics.ready.set(1)
         except ModelError as error:
             self.error = str(error)
@@ -267,7 +267,9 @@ FilmUpload = Annotated[FileUpload, Body(media_type=RequestEncodingType.MULTI_PAR
 SourceParam = Annotated[FilmSource, Parameter(
     query="source", description="where the per-pixel defect probability comes from: the U-Net mask (unet), the "
                                 "U-Net weighted by the window's P(defect) (unet_gated), the class activation maps "
-                                "(cam), or the CAMs limited to pixels darker than their background (cam_dark); "
+                                "(cam), the CAMs limited to pixels darker than their background (cam_dark), or the real-film "
+                                "detector's top-hat candidates and their rejector probability (candidates: needs "
+                                "RIAWELC_DETECTOR or MODEL_DIR/detector.json); "
                                 f"default {FILM_DEFAULTS.source}")]
 AreaParam = Annotated[FilmArea, Parameter(
     query="region", description="seam: the seam band (the whole film when no seam fits, and the answer says so); "
@@ -275,12 +277,13 @@ AreaParam = Annotated[FilmArea, Parameter(
 ThresholdParam = Annotated[float | None, Parameter(
     query="threshold", ge=0.0, le=1.0,
     description="defect probability threshold; default: the U-Net's (RIAWELC_MASK_THRESHOLD, else its card's) "
-                "for the unet sources, the card's pseudomask threshold for the cam sources")]
+                "for the unet sources, the card's pseudomask threshold for the cam sources, the detector's for candidates")]
 OverlayParam = Annotated[bool, Parameter(query="overlay", description="include the base64 overlay PNG in the JSON (default true)")]
 
 
 @post("/inspect", **GUARDED, status_code=200, tags=["inference"],
-      responses=_problems(400, 401, 413, 415, 422, 429, 503, reasons_of={
+      responses=_problems(400, 401, 409, 413, 415, 422, 429, 503, reasons_of={
+          409: "source=candidates but the service has no detector (RIAWELC_DETECTOR, MODEL_DIR/detector.json)",
           413: "body over RIAWELC_MAX_BODY_BYTES, or a film over RIAWELC_MAX_FILM_PIXELS (read from its header)",
           422: "undecodable, truncated, empty or colour image"}),
       summary="A whole film: defect regions (box, class, score, area), the windows run and the overlay "
@@ -292,6 +295,11 @@ async def inspect(request: Request, data: FilmUpload, source: SourceParam = Film
     models = service.require_models()
     wants_png = request.accept.best_match(["application/json", "image/png"], "application/json") == "image/png"
     settings = dataclasses.replace(FILM_DEFAULTS, source=source.value, region=region.value, threshold=threshold)
+    if settings.source == "candidates" and models.detector is None:
+        raise problem(409, "no-detector", "No detector loaded",
+                      "source=candidates needs the real-film detector: set RIAWELC_DETECTOR to a detector.json "
+                      "(dvc repro realfilms/dvc.yaml writes realfilms/out/models/detector.json) or put one in the "
+                      "model folder")
     content, filename = await data.file.read(), data.file.filename
 
     def job():
@@ -345,7 +353,10 @@ async def model_info(request: Request) -> Response[ModelInfo]:
         name="riawelc", versions=[models.version], platform="onnxruntime_onnx", inputs=inputs, outputs=outputs,
         classes=list(CLASSES), models=entries, training_data=data, synthetic_notice=notice,
         cam_scale=models.cam_scale, mask_threshold=models.mask_threshold,
-        pseudomask=dataclasses.asdict(models.pseudomask), pseudomask_source=models.pseudomask_source))
+        pseudomask=dataclasses.asdict(models.pseudomask), pseudomask_source=models.pseudomask_source,
+        detector=({"path": models.detector_path, "settings": models.detector.settings.as_dict(),
+                   "threshold": models.detector.threshold, "card": models.detector.card}
+                  if models.detector is not None else None)))
 
 
 @get("/metrics", tags=["operations"], media_type=CONTENT_TYPE_LATEST,

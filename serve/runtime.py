@@ -17,6 +17,7 @@ import onnxruntime as ort
 
 from riawelc.constants import CLASSES, PATCH_SIZE
 from riawelc.digest import sha256_of
+from riawelc.inspect.detector import DETECTOR_FILE, Detector, DetectorError
 from riawelc.inspect.film import FilmModels, FilmSettings, inspect_film
 from riawelc.inspect.patches import Inspection, inspect_patches
 from riawelc.inspect.pseudomask import PseudoMaskConfig
@@ -92,6 +93,8 @@ class Models:
     mask_threshold: float
     pseudomask: PseudoMaskConfig
     pseudomask_source: str
+    detector: Detector | None = None
+    detector_path: str | None = None
 
     @property
     def version(self) -> str:
@@ -103,7 +106,7 @@ class Models:
         """riawelc.inspect.film's view of these same sessions (nothing loaded twice): the U-Net threshold is the
         service's (RIAWELC_MASK_THRESHOLD, else the card's), the CAM and pseudomask parameters the card's."""
         return FilmModels(self.classifier, self.unet, self.cam_scale, self.mask_threshold, self.pseudomask,
-                          f"service models {self.version}")
+                          f"service models {self.version}", self.detector)
 
     def classify(self, pixels: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """riawelc.inspect.patches.ClassifierFn on ONNX Runtime: (N, 227, 227, 1) float32 -> probabilities, cams."""
@@ -133,8 +136,22 @@ class Models:
         return result, np.concatenate(raw_cams)
 
 
-def load_models(model_dir: str | Path, onnx_threads: int = 1, mask_threshold: float | None = None) -> Models:
-    """Load and check both models, then run one warm-up inspection; ModelError with the reason on any problem."""
+def load_detector(model_dir: Path, path: str | Path | None) -> tuple[Detector | None, str | None]:
+    """The real-film detector from `path` (an error when it cannot be used), else MODEL_DIR/detector.json when it
+    exists, else none."""
+    chosen = Path(path) if path is not None else model_dir / DETECTOR_FILE
+    if path is None and not chosen.is_file():
+        return None, None
+    try:
+        return Detector.load(chosen), str(chosen)
+    except DetectorError as error:
+        raise ModelError(f"RIAWELC_DETECTOR: {error}") from None
+
+
+def load_models(model_dir: str | Path, onnx_threads: int = 1, mask_threshold: float | None = None,
+                detector: str | Path | None = None) -> Models:
+    """Load and check both models (and the detector), then run one warm-up inspection; ModelError with the reason
+    on any problem."""
     model_dir = Path(model_dir)
     if not model_dir.is_dir():
         raise ModelError(f"model folder {model_dir} does not exist (run the pipeline, or set RIAWELC_MODEL_DIR)")
@@ -153,8 +170,9 @@ def load_models(model_dir: str | Path, onnx_threads: int = 1, mask_threshold: fl
     if mask_threshold is None:
         mask_threshold = (unet_card.get("metrics") or {}).get("threshold", DEFAULT_MASK_THRESHOLD)
     config, source = pseudomask_config(classifier_card)
+    loaded, detector_path = load_detector(model_dir, detector)
     models = Models(classifier, unet, {CLASSIFIER: classifier_card, UNET: unet_card}, float(cam_scale),
-                    float(mask_threshold), config, source)
+                    float(mask_threshold), config, source, loaded, detector_path)
     try:  # warm-up: the first run allocates ONNX Runtime's buffers; also proves the graphs fit together
         result, _ = models.inspect(np.zeros((1, PATCH_SIZE, PATCH_SIZE), np.uint8))
     except Exception as error:  # noqa: BLE001 - any failure here means the models are unusable

@@ -5,6 +5,8 @@ from __future__ import annotations
 import enum
 from dataclasses import dataclass
 
+from typing import Any
+
 import msgspec
 from litestar.datastructures import UploadFile
 
@@ -184,6 +186,7 @@ class ModelInfo(msgspec.Struct):
     mask_threshold: float
     pseudomask: dict[str, float | int | bool | str]
     pseudomask_source: str
+    detector: dict[str, Any] | None = None  # the real-film detector: its path, settings, threshold and card
 
 
 class Problem(msgspec.Struct):

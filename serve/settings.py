@@ -3,6 +3,7 @@
 | variable | default | meaning |
 |---|---|---|
 | RIAWELC_MODEL_DIR | models | folder with classifier.onnx, unet.onnx and their JSON cards |
+| RIAWELC_DETECTOR | MODEL_DIR/detector.json when it exists | the real-film detector for /inspect?source=candidates (`dvc repro realfilms/dvc.yaml` writes realfilms/out/models/detector.json) |
 | RIAWELC_API_KEY | unset (no auth) | if set, inference and /model/info need header X-API-Key with this value |
 | RIAWELC_MAX_BODY_BYTES | 10000000 | request body limit (413 above it) |
 | RIAWELC_MAX_PIXELS | 4000000 | patch endpoints: image width x height limit, read from the header before decoding (413 above it) |
@@ -57,6 +58,7 @@ def parse_rate_limit(text: str) -> tuple[str, int]:
 @dataclass(frozen=True)
 class Settings:
     model_dir: Path = Path("models")
+    detector: Path | None = None
     api_key: str | None = None
     max_body_bytes: int = 10_000_000
     max_pixels: int = 4_000_000
@@ -78,6 +80,7 @@ class Settings:
         origins = tuple(o.strip() for o in env.get(PREFIX + "CORS_ORIGINS", "").split(",") if o.strip())
         return cls(
             model_dir=Path(env.get(PREFIX + "MODEL_DIR", "").strip() or "models"),
+            detector=Path(env[PREFIX + "DETECTOR"].strip()) if env.get(PREFIX + "DETECTOR", "").strip() else None,
             api_key=env.get(PREFIX + "API_KEY") or None,
             max_body_bytes=_number(env, "MAX_BODY_BYTES", cls.max_body_bytes, low=1024),
             max_pixels=_number(env, "MAX_PIXELS", cls.max_pixels, low=1),

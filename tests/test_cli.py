@@ -112,6 +112,35 @@ def test_inspect_end_to_end(onnx_models, tmp_path):
         assert sorted(p.name for p in (out / folder).iterdir()) == ["one.png", "two.png"]
 
 
+def test_inspect_a_folder_with_the_detector_writes_one_mask_per_film(tmp_path):
+    """`riawelc inspect FOLDER --out OUT --detector D`: the detector is the default source; masks/<name>.png of the
+    film's size (255 = defect) equal what inspect_film gives; a corrupt film is reported and the others go on."""
+    from riawelc.inspect.candidates import CandidateSettings
+    from riawelc.inspect.detector import Detector
+    from riawelc.inspect.film import FilmModels, inspect_film
+
+    films = tmp_path / "films"
+    films.mkdir()
+    film = band_film(300, 700, seed=3)
+    for x in (150, 350, 550):  # three dark pores on the seam
+        cv2.circle(film, (x, 150), 6, int(film[150, x]) - 30, -1)
+    cv2.imwrite(str(films / "one.png"), film)
+    (films / "broken.png").write_bytes(b"not a png")
+    detector = tmp_path / "detector.json"
+    Detector(CandidateSettings(extent=3.0, peak=10.0)).save(detector)
+    out = tmp_path / "out"
+    result = cli("inspect", films, "--out", out, "--models", tmp_path / "no-models", "--detector", detector)
+    assert result.exit_code == 1, result.output
+    assert "source candidates" in result.stdout and "1 inspected, 1 failed" in result.stdout
+    mask = cv2.imread(str(out / "masks" / "one.png"), cv2.IMREAD_UNCHANGED)
+    expected = inspect_film(film, FilmModels(None, None, 1.0, detector=Detector.load(detector)),
+                            FilmSettings(source="candidates")).mask
+    assert mask.shape == film.shape and set(mask.ravel().tolist()) <= {0, 255}
+    assert (mask > 0).tolist() == (expected > 0).tolist() and mask[150, [150, 350, 550]].tolist() == [255] * 3
+    twice = cli("inspect", films, "--films", films, "--out", out)
+    assert twice.exit_code == 2 and "once" in twice.stderr
+
+
 def test_quantize_end_to_end(onnx_models, tmp_path):
     pytest.importorskip("onnx")
     rows = []

@@ -7,6 +7,8 @@ import cv2
 import numpy as np
 import pytest
 
+from riawelc.inspect.candidates import CandidateSettings
+from riawelc.inspect.detector import Detector
 from riawelc.inspect.film import FilmModels, FilmSettings, decode_film, inspect_film, overlay
 from tests.serve.conftest import encode, film_image, patch_image, upload
 from tests.serve.test_app import assert_problem, png_pixels
@@ -159,7 +161,8 @@ def test_inspect_is_guarded_limited_and_measured_like_the_other_endpoints(client
     assert {"200", "400", "401", "413", "415", "422", "429", "503"} <= set(operation["responses"])
     assert "RIAWELC_MAX_FILM_PIXELS" in operation["responses"]["413"]["description"]
     assert {p["name"] for p in operation["parameters"]} == {"source", "region", "threshold", "overlay"}
-    assert set(schema["components"]["schemas"]["FilmSource"]["enum"]) == {"unet", "unet_gated", "cam", "cam_dark"}
+    assert set(schema["components"]["schemas"]["FilmSource"]["enum"]) == {"unet", "unet_gated", "cam", "cam_dark",
+                                                                         "candidates"}
 
     page = client.get("/").text
     for element in ("film-input", "film-source", "film-region", "film-submit", "film-overlay", "film-zoom",
@@ -175,3 +178,31 @@ def test_inspect_is_guarded_limited_and_measured_like_the_other_endpoints(client
     refused = missing.post("/inspect", files=data)
     assert_problem(refused, 503, "does not exist")
     assert refused.headers["retry-after"]
+
+
+def test_the_detector_answers_inspect_with_its_candidates_and_its_card(start, tmp_path, film):
+    """A detector file (the peak rule: no scikit-learn needed, as in the service's own venv) loaded by
+    RIAWELC_DETECTOR runs /inspect?source=candidates exactly as riawelc.inspect.film does, and /model/info shows it."""
+    path = tmp_path / "detector.json"
+    Detector(CandidateSettings(extent=3.0, peak=12.0), card={"trained_on": ["a test film"]}).save(path)
+    client = start(detector=path)
+    data = encode(film)
+    response = client.post("/inspect?source=candidates&overlay=false", files=film_upload(data))
+    assert response.status_code == 200, response.text
+    body = response.json()
+    expected = inspect_film(decode_film(data), FilmModels(None, None, 1.0, detector=Detector.load(path)),
+                            FilmSettings(source="candidates"))
+    assert body["regions"] == expected_regions(expected) and len(body["regions"]) >= 4  # the film's dark spots
+    assert body["windows"] == 0 and body["source"] == "candidates" and "candidates" in body["inspected"]
+    info = client.get("/model/info").json()["detector"]
+    assert info["card"] == {"trained_on": ["a test film"]} and info["path"] == str(path)
+
+
+def test_candidates_without_a_detector_is_refused_and_a_bad_detector_keeps_the_service_unready(client, start,
+                                                                                              tmp_path, film):
+    assert_problem(client.post("/inspect?source=candidates", files=film_upload(encode(film))), 409,
+                   "RIAWELC_DETECTOR")
+    assert client.get("/model/info").json()["detector"] is None
+    (tmp_path / "broken.json").write_text("{")
+    broken = start(detector=tmp_path / "broken.json")
+    assert_problem(broken.get("/ready"), 503, "broken.json")

@@ -20,9 +20,9 @@ def test_every_variable_is_read():
         "RIAWELC_MAX_PIXELS": "1000000", "RIAWELC_MAX_FILM_PIXELS": "9000000", "RIAWELC_MAX_BATCH": "8", "RIAWELC_WORKERS": "3",
         "RIAWELC_QUEUE_LIMIT": "0", "RIAWELC_ONNX_THREADS": "2", "RIAWELC_RATE_LIMIT": "60/minute",
         "RIAWELC_CORS_ORIGINS": "http://a.example, http://b.example", "RIAWELC_GATE_NO_DEFECT": "0.9",
-        "RIAWELC_MASK_THRESHOLD": "0.4", "RIAWELC_LOG_LEVEL": "warning",
+        "RIAWELC_MASK_THRESHOLD": "0.4", "RIAWELC_LOG_LEVEL": "warning", "RIAWELC_DETECTOR": "/srv/detector.json",
     })
-    assert settings == Settings(Path("/srv/models"), "k", 5000, 1_000_000, 9_000_000, 8, 3, 0, 2, ("minute", 60),
+    assert settings == Settings(Path("/srv/models"), Path("/srv/detector.json"), "k", 5000, 1_000_000, 9_000_000, 8, 3, 0, 2, ("minute", 60),
                                 ("http://a.example", "http://b.example"), 0.9, 0.4, "WARNING")
 
 

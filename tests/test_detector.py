@@ -1,0 +1,210 @@
+"""The real-film detector: top-hat candidates, numpy tree ensembles that equal scikit-learn's, the detector file,
+its training by cross-fit, leave-one-film-out choices, the source "candidates" of inspect_film, cells and sheets."""
+
+import json
+
+import cv2
+import numpy as np
+import pytest
+from sklearn.ensemble import GradientBoostingClassifier
+
+from riawelc.constants import DEFECT_CLASSES
+from riawelc.films.cells import cell_truth, cells_hit, every_cell_scores, precision_recall_f1
+from riawelc.films.flawtable import Flaw, FilmFlaws
+from riawelc.inspect.candidates import COMPONENT_FEATURES, CandidateSettings, black_tophat, find_candidates, peak_rule
+from riawelc.inspect.detector import DETECTOR_FILE, Detector, DetectorError
+from riawelc.inspect.film import FilmInspectError, FilmModels, FilmSettings, inspect_film
+from riawelc.inspect.trees import TreeEnsemble, TreesError
+from riawelc.learn.detector import (BoostingParams, average_ensembles, build_detector, fit_ensemble, to_ensemble,
+                                    train_rejector)
+from riawelc.learn.lofo import leave_one_out_grid, mask_scores, summarise
+from riawelc.metrics.sheets import component_cases, contact_sheet
+from riawelc.synth.film import FilmSpec, generate_film
+
+FAST = BoostingParams(estimators=30, learning_rate=0.1, max_leaf_nodes=7, min_samples_leaf=5)
+
+
+def blob_film(spots, shape=(200, 600), level=180, seed=0):
+    """A flat grainy film with dark discs (x, y, radius, depth); truth: the discs."""
+    rng = np.random.default_rng(seed)
+    film = np.full(shape, float(level)) + rng.normal(0, 0.8, shape)
+    truth = np.zeros(shape, np.uint8)
+    for x, y, r, depth in spots:
+        disc = np.zeros(shape, np.uint8)
+        cv2.circle(disc, (x, y), r, 1, -1)
+        film -= depth * cv2.GaussianBlur(disc.astype(np.float64), (0, 0), 1.0)
+        truth |= disc
+    return np.clip(np.rint(film), 0, 255).astype(np.uint8), truth > 0
+
+
+@pytest.fixture(scope="module")
+def films():
+    """Three synthetic films with true masks (the filmsample generator, small)."""
+    out = {}
+    for k in range(3):
+        film, mask, _ = generate_film(np.random.default_rng(10 + k), FilmSpec(height=400, width=1400, defects=5))
+        out[f"film{k}"] = (film, mask > 0)
+    return out
+
+
+def test_top_hat_is_in_grey_levels_and_candidates_carry_their_features():
+    film, truth = blob_film([(100, 100, 6, 20), (300, 100, 6, 6), (500, 100, 1, 30)])
+    hat = black_tophat(film, 41)
+    assert 18 <= hat[100, 100] <= 23 and 4 <= hat[100, 300] <= 8  # each disc's depth (+ grain), in grey levels
+    assert len(find_candidates(film, CandidateSettings(extent=3.0, peak=10.0, min_area=12))) == 3
+    found = find_candidates(film, CandidateSettings(extent=3.0, peak=10.0, min_area=60))
+    assert len(found) == 2  # the small spot is under min_area
+    centres = found.centres()
+    assert sorted(np.round(centres[:, 0]).tolist()) == [100, 300]
+    peaks = found.features[:, COMPONENT_FEATURES.index("peak_hat")]
+    assert found.mask(peak_rule(found, CandidateSettings(extent=3.0, peak=10.0)))[100, 100] == 1
+    assert sorted(peaks > 10) == [False, True]
+    assert found.touching(truth).all()
+    region = np.zeros(film.shape, bool)
+    region[:, :200] = True
+    assert len(find_candidates(film, CandidateSettings(extent=3.0, peak=10.0), region=region)) == 1
+
+
+def test_candidate_settings_refuse_bad_values():
+    with pytest.raises(ValueError, match="odd"):
+        CandidateSettings(size=40)
+    with pytest.raises(ValueError, match="extent <= peak"):
+        CandidateSettings(extent=9.0, peak=8.0)
+    with pytest.raises(ValueError, match="threshold"):
+        CandidateSettings(threshold=1.5)
+
+
+@pytest.mark.parametrize("classes", [2, 3])
+def test_numpy_trees_equal_scikit_learn_and_survive_json(classes, tmp_path):
+    rng = np.random.default_rng(0)
+    x = rng.normal(size=(300, len(COMPONENT_FEATURES)))
+    y = (x[:, 0] + x[:, 1] > 0).astype(int) + ((x[:, 2] > 1).astype(int) if classes == 3 else 0)
+    names = [f"c{k}" for k in range(classes)]
+    ensemble = fit_ensemble(x, y, None, names, list(COMPONENT_FEATURES), 0, FAST)
+    model = GradientBoostingClassifier(n_estimators=30, learning_rate=0.1, max_leaf_nodes=7, min_samples_leaf=5,
+                                       random_state=0).fit(x, y)
+    fresh = rng.normal(size=(50, len(COMPONENT_FEATURES))) * 2
+    np.testing.assert_allclose(ensemble.probabilities(fresh), model.predict_proba(fresh), rtol=1e-9, atol=1e-12)
+    ensemble.save(tmp_path / "trees.json")
+    again = TreeEnsemble.load(tmp_path / "trees.json")
+    np.testing.assert_array_equal(again.decision(fresh), ensemble.decision(fresh))
+    assert to_ensemble(model, names, list(COMPONENT_FEATURES)).classes == names
+
+
+def test_a_broken_tree_file_is_refused_with_its_reason(tmp_path):
+    x = np.random.default_rng(1).normal(size=(100, 3))
+    good = fit_ensemble(x, (x[:, 0] > 0).astype(int), None, ["no", "yes"], ["a", "b", "c"], 0, FAST).as_dict()
+    path = tmp_path / "t.json"
+    for broken, reason in ((dict(good, format="other"), "format"), (dict(good, baseline=[0.0, 1.0]), "baseline"),
+                           (dict(good, features=["a"]), "feature")):
+        path.write_text(json.dumps(broken))
+        with pytest.raises(TreesError, match=reason):
+            TreeEnsemble.load(path)
+    path.write_text("{")
+    with pytest.raises(TreesError, match="cannot read"):
+        TreeEnsemble.load(path)
+
+
+def test_averaged_ensembles_decide_the_mean():
+    rng = np.random.default_rng(2)
+    x = rng.normal(size=(200, 4))
+    a = fit_ensemble(x, (x[:, 0] > 0).astype(int), None, ["n", "y"], list("abcd"), 0, FAST)
+    b = fit_ensemble(x, (x[:, 1] > 0).astype(int), None, ["n", "y"], list("abcd"), 0, FAST)
+    np.testing.assert_allclose(average_ensembles([a, b]).decision(x), (a.decision(x) + b.decision(x)) / 2)
+
+
+def test_the_detector_learns_which_candidates_are_defects_and_round_trips(films, tmp_path):
+    training = {name: films[name] for name in ("film0", "film1")}
+    detector, choice = build_detector(training, CandidateSettings(), [3.0, 5.0], [0.3, 0.5, 0.7], 0, FAST)
+    assert choice.extent in (3.0, 5.0) and set(choice.grid) == {f"{e:g}/{t:g}" for e in (3.0, 5.0)
+                                                                 for t in (0.3, 0.5, 0.7)}
+    assert detector.settings.threshold == choice.threshold
+    film, truth = films["film2"]
+    detection = detector.detect(film)
+    kept = detection.candidates.mask(detection.probability > detector.threshold) > 0
+    true_candidates = detection.candidates.touching(truth)
+    assert detection.probability[true_candidates].mean() > detection.probability[~true_candidates].mean() + 0.2
+    assert mask_scores(kept, truth)["dice"] > 0.3
+    detector.save(tmp_path / DETECTOR_FILE)
+    again = Detector.load(tmp_path / DETECTOR_FILE)
+    np.testing.assert_array_equal(again.detect(film).probability, detection.probability)
+
+
+def test_a_bad_detector_file_is_refused_naming_the_problem(tmp_path):
+    path = tmp_path / DETECTOR_FILE
+    Detector(CandidateSettings()).save(path)
+    data = json.loads(path.read_text())
+    for change, reason in (({"settings": {**data["settings"], "sise": 41}}, "unknown candidate settings"),
+                           ({"settings": {**data["settings"], "size": 40}}, "odd"),
+                           ({"format": "x"}, "not a detector file")):
+        path.write_text(json.dumps({**data, **change}))
+        with pytest.raises(DetectorError, match=reason):
+            Detector.load(path)
+    with pytest.raises(DetectorError, match="cannot read"):
+        Detector.load(tmp_path / "missing.json")
+    wrong = fit_ensemble(np.random.default_rng(0).normal(size=(60, 2)), np.arange(60) % 2, None, ["n", "y"],
+                         ["a", "b"], 0, FAST)
+    with pytest.raises(DetectorError, match="features"):
+        Detector(CandidateSettings(), wrong)
+
+
+def test_without_a_rejector_the_peak_rule_decides():
+    film, _ = blob_film([(100, 100, 6, 20), (300, 100, 6, 6)])
+    detection = Detector(CandidateSettings(extent=3.0, peak=10.0)).detect(film)
+    kept = detection.probability > 0.5
+    assert kept.sum() == 1 and detection.candidates.mask(kept)[100, 100] == 1
+
+
+def test_inspect_film_runs_the_detector_from_a_folder_that_holds_only_it(films, tmp_path):
+    detector = train_rejector([(find_candidates(films[n][0]), films[n][1]) for n in ("film0", "film1")], 0, FAST)
+    x = np.concatenate([find_candidates(films[n][0]).features for n in ("film0", "film1")])
+    classifier = fit_ensemble(x, np.arange(len(x)) % 3, None, list(DEFECT_CLASSES), list(COMPONENT_FEATURES), 0, FAST)
+    Detector(CandidateSettings(threshold=0.5), detector, classifier, {"trained_on": ["film0", "film1"]}).save(
+        tmp_path / DETECTOR_FILE)
+    models = FilmModels.load(tmp_path)
+    assert models.classifier is None and models.detector is not None
+    film, truth = films["film2"]
+    result = inspect_film(film, models, FilmSettings(source="candidates"))
+    assert result.windows == 0 and result.threshold == 0.5 and "candidates" in result.region_note
+    assert result.mask.shape == film.shape and result.regions
+    assert {r.cls for r in result.regions} <= set(DEFECT_CLASSES)
+    assert np.logical_and(result.mask > 0, truth).sum() > 0
+    with pytest.raises(FilmInspectError, match="only source 'candidates'"):
+        inspect_film(film, models, FilmSettings(source="unet"))
+    with pytest.raises(FilmInspectError, match="needs a detector"):
+        inspect_film(film, FilmModels(None, None, 1.0), FilmSettings(source="candidates"))
+
+
+def test_leave_one_out_never_chooses_on_the_scored_film():
+    """Film a is best at level 1, films b, c and d at level 2: a is scored at 2."""
+    truth = np.zeros((4, 4), bool)
+    truth[0, 0] = True
+    masks = {(name, level): truth if (name == "a") == (level == 1) else ~truth for name in "abcd" for level in (1, 2)}
+    films = {name: (None, truth) for name in "abcd"}
+    rows = leave_one_out_grid(films, [1, 2], lambda n, p: masks[(n, p)], lambda p: {"level": p})
+    assert rows["a"]["chosen"] == {"level": 2} and rows["a"]["dice"] < 0.2
+    assert rows["b"]["chosen"] == {"level": 2} and rows["b"]["dice"] == 1.0
+    assert summarise(rows)["found"] == 3
+
+
+def test_cells_follow_the_table_and_score_like_an_inspector():
+    flaws = FilmFlaws("RRT-1R", [Flaw(2, "2011", "porosity", 15.0, 3), Flaw(5, "5011", "other", 5.0, 4),
+                                 Flaw(3, "1011", "crack", None, 5)], max_cells=6)
+    truth = cell_truth(flaws, 6 * 248)
+    assert truth == {1: frozenset(), 2: {"porosity"}, 3: {"porosity", "crack"}, 4: frozenset(), 5: None,
+                     6: frozenset()}
+    assert cells_hit([0, 247, 249, 1000]).tolist() == [1, 1, 2, 5]
+    scores = precision_recall_f1(np.array([1, 1, 0, 0], bool), np.array([1, 0, 1, 0], bool))
+    assert (scores["precision"], scores["recall"], scores["f1"]) == (0.5, 0.5, 0.5)
+    assert every_cell_scores(np.array([1, 0, 0, 0], bool))["f1"] == 0.4
+
+
+def test_the_contact_sheet_shows_found_missed_and_false():
+    film, truth = blob_film([(100, 100, 6, 20), (300, 100, 6, 20)])
+    pred = np.zeros_like(truth)
+    pred[95:106, 95:106] = True  # the first disc found
+    pred[150:160, 500:510] = True  # a false alarm
+    cases = component_cases(pred, truth)
+    assert [len(cases[k]) for k in ("found", "missed", "false")] == [1, 1, 1]
+    sheet, counts = contact_sheet(film, pred, truth)
+    assert counts == {"found": 1, "missed": 1, "false": 1} and sheet.ndim == 3 and sheet.shape[1] > 3 * 96
