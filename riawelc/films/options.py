@@ -8,7 +8,7 @@ import yaml
 from riawelc.constants import CLASSES, NO_DEFECT, PATCH_SIZE
 from riawelc.seam import SeamSettings
 
-ANNOTATED_FILMS = ("bam5", "RRT-12R", "RRT-22R")  # hand-masked in W0001/W0002: evaluation only
+ANNOTATED_FILMS = ("bam5", "RRT-12R", "RRT-22R")  # hand-masked in W0001/W0002: never in a patch tree (they train only leave one film out)
 WINDOW_MODES = ("grid", "dark_spots")
 
 
