@@ -29,5 +29,13 @@ PATCH_SIZE = 227  # RIAWELC patches are 227 x 227, 8-bit grayscale
 # The U-Net input must be divisible by 32 (five 2x downsamplings in the encoder): 227 is not, 224 is.
 UNET_SIZE = 224
 
+# The exported models: <name>.onnx, <name>.json (its card) and <name>.int8.onnx in a model folder.
+CLASSIFIER, UNET = "classifier", "unet"
+MODEL_NAMES = (CLASSIFIER, UNET)
+
+# Drawing colours (BGR, as OpenCV draws) of the defect classes: the film overlays and the film sheets.
+CLASS_COLOURS = {"crack": (60, 60, 255), "lack_of_penetration": (255, 140, 40), "porosity": (0, 200, 255),
+                 "no_defect": (90, 200, 90)}
+
 MM_PER_PIXEL = 0.0403  # GDXray / BAM films: 40.3 um per pixel (630 dpi)
 CLASS_INDEX = {name: i for i, name in enumerate(CLASSES)}

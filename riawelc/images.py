@@ -65,13 +65,20 @@ def read_mask(path: Path | str, size: int = PATCH_SIZE) -> np.ndarray:
     return (read_patch(path, size) > 0).astype(np.uint8)
 
 
+def encode_png(array: np.ndarray, compression: int | None = None) -> bytes:
+    """uint8 gray (H, W) or BGR (H, W, 3) as PNG bytes (OpenCV's default compression unless given): the one PNG
+    encoder of the project (files, the sample, the service's answers)."""
+    ok, buffer = cv2.imencode(".png", array, [] if compression is None else [cv2.IMWRITE_PNG_COMPRESSION, compression])
+    if not ok:
+        raise OSError(f"could not encode a PNG of shape {np.shape(array)} and dtype {np.asarray(array).dtype}")
+    return buffer.tobytes()
+
+
 def write_png(path: Path | str, array: np.ndarray) -> None:
     """Write through imencode so that brackets and other odd characters in names are safe."""
-    ok, buffer = cv2.imencode(".png", array)
-    if not ok:
-        raise OSError(f"could not encode {path}")
+    data = encode_png(array)
     Path(path).parent.mkdir(parents=True, exist_ok=True)
-    Path(path).write_bytes(buffer.tobytes())
+    Path(path).write_bytes(data)
 
 
 

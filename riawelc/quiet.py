@@ -9,6 +9,16 @@ import os
 import sys
 
 
+QUIET_TENSORFLOW = {"TF_CPP_MIN_LOG_LEVEL": "3"}  # TensorFlow's C++ log lines off; read once, when it is imported
+
+
+def quiet_tensorflow_logs() -> None:
+    """Turn TensorFlow's C++ logging off for this process and its children, unless the environment says otherwise
+    (call before TensorFlow is imported)."""
+    for name, value in QUIET_TENSORFLOW.items():
+        os.environ.setdefault(name, value)
+
+
 @contextlib.contextmanager
 def native_stderr_silenced():
     sys.stderr.flush()
@@ -27,6 +37,6 @@ def import_tensorflow_quietly() -> None:
     applies) sent nowhere, and its C++ logging off; RIAWELC_TF_LOGS=1 keeps both."""
     if os.environ.get("RIAWELC_TF_LOGS") == "1":
         return
-    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
+    quiet_tensorflow_logs()
     with native_stderr_silenced():
         import tensorflow  # noqa: F401

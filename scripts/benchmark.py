@@ -8,7 +8,6 @@ Without --patches, random pixels are used. Reported: median over --runs timed ru
 """
 
 import argparse
-import os
 import statistics
 import sys
 import time
@@ -17,8 +16,10 @@ from pathlib import Path
 import cv2
 import numpy as np
 
-os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # run from a checkout without installing
+from riawelc.quiet import quiet_tensorflow_logs  # noqa: E402
+
+quiet_tensorflow_logs()
 
 from riawelc.images import IMAGE_SUFFIXES, read_patch  # noqa: E402
 

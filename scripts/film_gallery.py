@@ -10,14 +10,15 @@ Titles: true class / predicted class, probability, film.
 from __future__ import annotations
 
 import argparse
-import os
 import sys
 from pathlib import Path
 
 import numpy as np
 
-os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+from riawelc.quiet import quiet_tensorflow_logs  # noqa: E402
+
+quiet_tensorflow_logs()
 
 SHORT = {"crack": "crack", "lack_of_penetration": "LP", "no_defect": "none", "porosity": "pore"}
 

@@ -9,6 +9,7 @@ import json  # noqa: E402
 import keras  # noqa: E402
 import numpy as np  # noqa: E402
 
+from riawelc.constants import CLASSIFIER, UNET  # noqa: E402
 from riawelc.data.manifests import load_split, read_manifest, read_masks  # noqa: E402
 from riawelc.deploy.export import export_onnx, parity, write_card  # noqa: E402
 from riawelc.images import to_unet_size  # noqa: E402
@@ -19,8 +20,6 @@ from stages.validation import flag, integer, number, text  # noqa: E402
 
 RULES = {"opset": integer(13, 18), "parity_images": integer(1), "tolerance": number(0, low_open=True),
          "training_data": text(), "data_synthetic": flag(), "int8": flag(), "int8_calibration": integer(1)}
-
-CLASSIFIER, UNET = "classifier", "unet"
 
 
 def main() -> None:

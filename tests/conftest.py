@@ -6,8 +6,9 @@ import pytest
 
 from riawelc.constants import PATCH_SIZE
 from riawelc.images import write_png
+from riawelc.quiet import quiet_tensorflow_logs
 
-os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
+quiet_tensorflow_logs()
 REPO = Path(__file__).resolve().parents[1]
 
 

@@ -24,7 +24,7 @@ def isolated_env(tmp: Path) -> dict[str, str]:
         GIT_AUTHOR_NAME="riawelc-test", GIT_AUTHOR_EMAIL="test@localhost",
         GIT_COMMITTER_NAME="riawelc-test", GIT_COMMITTER_EMAIL="test@localhost",
         GIT_CONFIG_NOSYSTEM="1",
-        TF_CPP_MIN_LOG_LEVEL="3",
+        **QUIET_TENSORFLOW,
     )
     return env
 

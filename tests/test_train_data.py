@@ -23,7 +23,7 @@ def test_same_films_in_splits_keeps_only_train_and_val_films():
 
 
 def _stage(name, cwd, params):
-    env = {**os.environ, "RIAWELC_PARAMS": str(params), "TF_CPP_MIN_LOG_LEVEL": "3", "PYTHONPATH": str(REPO)}
+    env = {**os.environ, "RIAWELC_PARAMS": str(params), "PYTHONPATH": str(REPO)}
     return subprocess.run([sys.executable, "-m", f"stages.{name}"], cwd=cwd, capture_output=True, text=True, env=env)
 
 

@@ -8,6 +8,7 @@ from typing import Annotated
 import typer
 
 from riawelc.cli.common import fail
+from riawelc.constants import MODEL_NAMES
 
 
 def read_split(manifest: Path, split: str) -> list[dict]:
@@ -38,7 +39,7 @@ def quantize(
     (where the data has them) and against fp32. The calibration patches are drawn (seeded) from the manifest's
     train split; the comparison uses its test split. Needs onnx (the pipeline group).
     """
-    for path in (models / "classifier.onnx", models / "unet.onnx", manifest):
+    for path in [models / f"{name}.onnx" for name in MODEL_NAMES] + [manifest]:
         if not path.is_file():
             fail(f"error: {path} does not exist")
     import numpy as np
@@ -58,7 +59,7 @@ def quantize(
                                  read_patches([row["path"] for row in test]),
                                  np.array([CLASS_INDEX[row["label"]] for row in test]), masks, out, threads)
     report = {**quality, "calibration": {**quality["calibration"], "seed": seed}}
-    for name in ("classifier", "unet"):
+    for name in MODEL_NAMES:
         report[name] = {**speed[name], **report[name]}
         print(f"{name}: {json.dumps(report[name])}", flush=True)
     (out / "int8_report.json").write_text(json.dumps(report, indent=1) + "\n")

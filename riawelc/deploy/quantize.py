@@ -14,7 +14,7 @@ from pathlib import Path
 
 import numpy as np
 
-from riawelc.constants import PATCH_SIZE
+from riawelc.constants import MODEL_NAMES, PATCH_SIZE
 from riawelc.digest import sha256_of
 from riawelc.images import to_unet_size
 
@@ -148,7 +148,7 @@ def int8_models(model_dir: str | Path, calibration: np.ndarray, test_patches: np
     quality = {"calibration": calibration_note,
                "scheme": "static QDQ, QUInt8 activations, QInt8 weights, MinMax, per-tensor"}
     speed = {}
-    for name in ("classifier", "unet"):
+    for name in MODEL_NAMES:
         fp32, int8 = model_dir / f"{name}.onnx", out_dir / f"{name}.int8.onnx"
         quantize_model(fp32, int8, calibration)
         speed32, speed8 = throughput([fp32, int8], test_patches[:64], threads=threads)

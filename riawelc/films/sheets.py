@@ -6,16 +6,13 @@ from dataclasses import dataclass
 import cv2
 import numpy as np
 
-from riawelc.constants import CLASSES
+from riawelc.constants import CLASS_COLOURS, CLASSES
 from riawelc.films.flawtable import OTHER
 from riawelc.films.labels import CELL_PX, UNCOVERED, cell_of
 from riawelc.images import read_patch, write_png
 
 THUMB_WIDTH = 480
-COLOURS = {  # BGR
-    "crack": (60, 60, 255), "lack_of_penetration": (255, 140, 40), "porosity": (0, 200, 255),
-    "no_defect": (90, 200, 90), OTHER: (160, 160, 160), UNCOVERED: (90, 90, 90),
-}
+COLOURS = {**CLASS_COLOURS, OTHER: (160, 160, 160), UNCOVERED: (90, 90, 90)}  # BGR
 
 
 @dataclass

@@ -30,7 +30,8 @@ from pathlib import Path
 import cv2
 import numpy as np
 
-from riawelc.constants import CLASSES, DEFECT_CLASSES, MM_PER_PIXEL, NO_DEFECT, PATCH_SIZE
+from riawelc.constants import (CLASS_COLOURS, CLASSES, CLASSIFIER, DEFECT_CLASSES, MM_PER_PIXEL, NO_DEFECT, PATCH_SIZE,
+                               UNET)
 from riawelc.images import (
     IMAGE_SUFFIXES,
     BadImage,
@@ -52,8 +53,8 @@ REGIONS = ("seam", "film")
 DEFECT_INDEX = [CLASSES.index(name) for name in DEFECT_CLASSES]
 NO_DEFECT_INDEX = CLASSES.index(NO_DEFECT)
 # int8_classifier: the small U-Net gained nothing from int8 on this CPU (memory-bound), the classifier did.
-MODEL_FILES = {"fp32": ("classifier.onnx", "unet.onnx"), "int8": ("classifier.int8.onnx", "unet.int8.onnx"),
-               "int8_classifier": ("classifier.int8.onnx", "unet.onnx")}
+MODEL_FILES = {"fp32": (f"{CLASSIFIER}.onnx", f"{UNET}.onnx"), "int8": (f"{CLASSIFIER}.int8.onnx", f"{UNET}.int8.onnx"),
+               "int8_classifier": (f"{CLASSIFIER}.int8.onnx", f"{UNET}.onnx")}
 
 
 class FilmInspectError(ValueError):
@@ -125,7 +126,7 @@ class FilmModels:
             except DetectorError as error:
                 raise FilmInspectError(str(error)) from None
         files = [model_dir / name for name in MODEL_FILES[variant]]
-        cards = [model_dir / name for name in ("classifier.json", "unet.json")]
+        cards = [model_dir / f"{name}.json" for name in (CLASSIFIER, UNET)]
         if loaded is not None and not any(p.exists() for p in files + cards):
             return cls(None, None, 1.0, name=f"{detector_path} (detector only)", detector=loaded)
         models = cls._load_onnx(model_dir, variant, threads, files, cards)
@@ -411,7 +412,6 @@ def _dark_prior(film: np.ndarray, covered: np.ndarray, cfg: PseudoMaskConfig) ->
     return prior
 
 
-CLASS_COLOURS = {"crack": (0, 0, 255), "lack_of_penetration": (255, 128, 0), "porosity": (0, 200, 255)}  # BGR
 
 
 def overlay(film: np.ndarray, inspection: FilmInspection, alpha: float = 0.5) -> np.ndarray:

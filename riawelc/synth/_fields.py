@@ -133,13 +133,6 @@ DEFECTS = {
 }
 
 
-def encode_png(image: np.ndarray, compression: int = PNG_COMPRESSION) -> bytes:
-    ok, buffer = cv2.imencode(".png", image, [cv2.IMWRITE_PNG_COMPRESSION, compression])
-    if not ok:
-        raise RuntimeError("cv2.imencode failed to encode a PNG")
-    return buffer.tobytes()
-
-
 def write(path: Path, data: bytes) -> int:
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_bytes(data)

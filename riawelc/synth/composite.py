@@ -23,9 +23,9 @@ import cv2
 import numpy as np
 
 from riawelc.constants import CLASSES, DEFECT_CLASSES, MASKS_DIRNAME, NO_DEFECT, PATCH_SIZE
-from riawelc.images import BadImage, image_files, read_patch
+from riawelc.images import BadImage, encode_png, image_files, read_patch
 from riawelc.metrics.film import noise_sigma
-from riawelc.synth._fields import DEFECTS, Seam, encode_png, write
+from riawelc.synth._fields import DEFECTS, PNG_COMPRESSION, Seam, write
 from riawelc.synth.filmdefects import FILM_SHAPES
 from riawelc.synth.patches import MASK_THRESHOLD, MIN_MASK_PIXELS
 
@@ -99,9 +99,9 @@ def write_composite(patches: Path, out: Path, seed: int = 0, contrast: tuple[flo
             if label in DEFECT_CLASSES:
                 window, mask = add_defect(clean, label, rng, contrast, shapes)
                 name = f"{path.stem}_{label}{path.suffix}" if every_class else name
-            write(out / label / name, encode_png(window))
+            write(out / label / name, encode_png(window, PNG_COMPRESSION))
             if mask is not None:
-                write(out / MASKS_DIRNAME / name, encode_png(mask * 255))
+                write(out / MASKS_DIRNAME / name, encode_png(mask * 255, PNG_COMPRESSION))
             counts[label] += 1
     return {"patches": str(patches), "seed": seed, "contrast_sigmas": list(contrast), "shapes": shapes,
             "every_class": every_class, "per_class": counts,

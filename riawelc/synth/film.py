@@ -20,7 +20,8 @@ import cv2
 import numpy as np
 
 from riawelc.constants import DEFECT_CLASSES, PATCH_SIZE
-from riawelc.synth._fields import DEFECTS, Seam, encode_png, write
+from riawelc.images import encode_png
+from riawelc.synth._fields import DEFECTS, PNG_COMPRESSION, Seam, write
 from riawelc.synth.patches import MASK_THRESHOLD, MIN_MASK_PIXELS, random_film_style
 
 
@@ -92,8 +93,8 @@ def write_films(root: Path, count: int = 3, seed: int = 0, spec: FilmSpec = Film
     for k in range(1, count + 1):
         film, mask, placed = generate_film(rng, spec)
         name = f"synth-film-{k}"
-        write(root / "W0001" / f"W0001_{k:04d}.png", encode_png(film))
-        write(root / "W0002" / f"W0002_{k:04d}.png", encode_png(mask))
+        write(root / "W0001" / f"W0001_{k:04d}.png", encode_png(film, PNG_COMPRESSION))
+        write(root / "W0002" / f"W0002_{k:04d}.png", encode_png(mask, PNG_COMPRESSION))
         readme.append(f"W0001_{k:02d} {name}.tif")
         films.append({"name": name, "defects": [{"class": c, "x0": x, "y0": y} for c, x, y in placed],
                       "defect_px": int(mask.sum())})

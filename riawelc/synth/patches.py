@@ -23,10 +23,11 @@ from riawelc.constants import (
     PATCH_SIZE,
     RIAWELC_FOLDERS,
 )
+from riawelc.images import encode_png
 from riawelc.synth._fields import (
     DEFECTS,
+    PNG_COMPRESSION,
     Seam,
-    encode_png,
     smooth_curve,
     smooth_noise,
     write,
@@ -199,34 +200,34 @@ def write_sample(root: Path, seed: int = 0, per_class: int = 120) -> dict:
         image, mask = generate_patch(label, rng, styles[film_of[i]])
         images.append(image)
         masks.append(mask)
-        total_bytes += write(root / splits[i] / FOLDER_OF_CLASS[label] / names[i], encode_png(image))
+        total_bytes += write(root / splits[i] / FOLDER_OF_CLASS[label] / names[i], encode_png(image, PNG_COMPRESSION))
         files.append((splits[i], label))
         if label != NO_DEFECT:
-            total_bytes += write(root / MASKS_DIRNAME / names[i], encode_png(mask * 255))
+            total_bytes += write(root / MASKS_DIRNAME / names[i], encode_png(mask * 255, PNG_COMPRESSION))
 
     # RIAWELC's duplicates, each from its own source patches.
     n_exact = max(1, round(EXACT_COPY_FRACTION * n))
     sources = rng.permutation(n)[:n_exact + CONFLICTING_COPIES + NEAR_DUPLICATES].tolist()
     for i in sources[:n_exact]:  # same bytes, same class, another split
         split = str(rng.choice([s for s in ORIGINAL_SPLITS if s != splits[i]]))
-        total_bytes += write(root / split / FOLDER_OF_CLASS[labels[i]] / names[i], encode_png(images[i]))
+        total_bytes += write(root / split / FOLDER_OF_CLASS[labels[i]] / names[i], encode_png(images[i], PNG_COMPRESSION))
         files.append((split, labels[i]))
     for i in sources[n_exact:n_exact + CONFLICTING_COPIES]:  # same bytes, another class
         label = str(rng.choice([c for c in CLASSES if c != labels[i]]))
         split = str(rng.choice(ORIGINAL_SPLITS))
-        total_bytes += write(root / split / FOLDER_OF_CLASS[label] / names[i], encode_png(images[i]))
+        total_bytes += write(root / split / FOLDER_OF_CLASS[label] / names[i], encode_png(images[i], PNG_COMPRESSION))
         files.append((split, label))
     for i in sources[n_exact + CONFLICTING_COPIES:]:  # same pixels, other bytes, another film id
         film = str(rng.choice([f for f in film_ids if f != film_of[i]]))
         name = patch_file_name(film, *free_cells[film].pop())
         data = encode_png(images[i], NEAR_DUPLICATE_COMPRESSION)
-        if data == encode_png(images[i]):
+        if data == encode_png(images[i], PNG_COMPRESSION):
             raise RuntimeError("re-encoding did not change the PNG bytes; pick another compression level")
         split = str(rng.choice(ORIGINAL_SPLITS))
         total_bytes += write(root / split / FOLDER_OF_CLASS[labels[i]] / name, data)
         files.append((split, labels[i]))
         if labels[i] != NO_DEFECT:
-            total_bytes += write(root / MASKS_DIRNAME / name, encode_png(masks[i] * 255))
+            total_bytes += write(root / MASKS_DIRNAME / name, encode_png(masks[i] * 255, PNG_COMPRESSION))
 
     return {
         "seed": seed,
