@@ -26,8 +26,8 @@ def main() -> None:
     seconds = result["training"].pop("seconds", None)  # wall clock: printed, kept out of the metrics
     write_json(out / f"{name}.json", {"arm": name, "scored": "test films", **result})
     print(f"{name} test films: accuracy {result['model']['accuracy']:.3f} macro-F1 {result['model']['macro_f1']:.3f} "
-          f"(majority {result['majority']['accuracy']:.3f} / {result['majority']['macro_f1']:.3f}); trained in "
-          f"{seconds} s")
+          f"(majority {result['majority']['accuracy']:.3f} / {result['majority']['macro_f1']:.3f})"
+          + (f"; trained in {seconds:.0f} s" if seconds is not None else ""))
 
 
 if __name__ == "__main__":
