@@ -35,8 +35,8 @@ def test_original_folders_map_to_classes_and_brackets_are_literal(make_tree):
 
 
 def test_difetto1_is_crack_and_difetto4_is_lack_of_penetration(make_tree):
-    # RIAWELC's own mapping (README "Class folders"), not RIAWELC-RS's swapped one: the names are written out here
-    # on purpose, so that a change to the mapping in riawelc.constants cannot pass unnoticed.
+    # RIAWELC's own mapping (docs/real-riawelc.md, "Class folders"), not RIAWELC-RS's swapped one: the names are
+    # written out here on purpose, so that a change to the mapping in riawelc.constants cannot pass unnoticed.
     root = make_tree({
         "training/Difetto1/RRT-101R_Img1_A80_S1_[2][14].png": 1,
         "training/Difetto4/RRT-28R_Img1_A80_S1_[1][30].png": 2,

