@@ -29,14 +29,9 @@ import contextlib
 import http.client
 import json
 import os
-import socket
-import subprocess
 import sys
-import tempfile
 import threading
 import time
-import urllib.error
-import urllib.request
 from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -48,6 +43,7 @@ REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))  # run from a checkout without installing
 
 from riawelc.constants import CLASSES  # noqa: E402
+from serve.live import LiveServer, live_server  # noqa: E402
 
 WARMUP_SECONDS = 1.5
 HEALTH_PROBE_INTERVAL = 0.02  # s between /health probes while /predict is loaded
@@ -55,13 +51,7 @@ MAX_REQUESTS_PER_CLIENT = 100_000  # a second bound besides time: no loop here c
 TARGETS = {"speedup": 10.0, "p50_ms": 15.0, "health_p99_ms": 50.0}
 
 
-# ------------------------------------------------------------------------------------------- the server process
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
+# ---------------------------------------------- the server process (started by serve.live.live_server)
 
 
 def process_tree(pid: int) -> list[int]:
@@ -119,65 +109,6 @@ class CpuWatch:
         wall, busy, own = (b - a for a, b in zip(self.start, self._sample()))
         capacity = wall * os.sysconf("SC_CLK_TCK") * (os.cpu_count() or 1)
         return max(0.0, (busy - own) / capacity) if capacity else 0.0
-
-
-@dataclass
-class Server:
-    host: str
-    port: int
-    process: subprocess.Popen
-    log_path: Path
-    model_dir: Path
-
-    @property
-    def url(self) -> str:
-        return f"http://{self.host}:{self.port}"
-
-    def rss_mb(self) -> float:
-        return process_tree_rss_mb(self.process.pid)
-
-    def log_tail(self, chars: int = 3000) -> str:
-        return self.log_path.read_text(errors="replace")[-chars:]
-
-
-@contextlib.contextmanager
-def running_server(model_dir: Path | str, env: dict[str, str] | None = None, startup_timeout: float = 120.0):
-    """The real service (`uvicorn --factory serve.app:create_app`) on 127.0.0.1 and a free port, ready.
-
-    Waits until GET /ready answers 200 (models loaded, warm-up done); raises with the server's log if it exits
-    or is not ready in time. Always stops the server on exit.
-    """
-    port = free_port()
-    command = [sys.executable, "-m", "uvicorn", "--factory", "serve.app:create_app",
-               "--host", "127.0.0.1", "--port", str(port), "--no-access-log"]  # as the README starts it
-    server_env = {**os.environ, "RIAWELC_MODEL_DIR": str(model_dir), **(env or {})}
-    with tempfile.NamedTemporaryFile("wb", prefix="riawelc-server-", suffix=".log", delete=False) as log:
-        # A file, not a pipe: a pipe nobody reads fills up and blocks the server's logging.
-        process = subprocess.Popen(command, cwd=REPO, env=server_env, stdout=log, stderr=subprocess.STDOUT)
-    server = Server("127.0.0.1", port, process, Path(log.name), Path(model_dir))
-    try:
-        deadline = time.monotonic() + startup_timeout
-        while True:
-            if process.poll() is not None:
-                raise RuntimeError(f"the server exited with {process.returncode}:\n{server.log_tail()}")
-            try:
-                with urllib.request.urlopen(f"{server.url}/ready", timeout=2) as response:
-                    if response.status == 200:
-                        break
-            except (urllib.error.URLError, ConnectionError, TimeoutError):
-                pass  # not listening yet, or 503 until the models are loaded
-            if time.monotonic() > deadline:
-                raise RuntimeError(f"the server was not ready within {startup_timeout:.0f} s:\n{server.log_tail()}")
-            time.sleep(0.2)
-        yield server
-    finally:
-        process.terminate()
-        try:
-            process.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait(timeout=15)
-        server.log_path.unlink(missing_ok=True)
 
 
 # ------------------------------------------------------------------------------------------------- requests
@@ -262,7 +193,7 @@ class Phase:
         return result
 
 
-def _client(server: Server, bodies: list[tuple[bytes, str]], offset: int, deadline: float, start: float,
+def _client(server: LiveServer, bodies: list[tuple[bytes, str]], offset: int, deadline: float, start: float,
             phase: Phase, lock: threading.Lock) -> None:
     """One keep-alive connection sending POST /predict until `deadline`; records after `start` only."""
     connection = http.client.HTTPConnection(server.host, server.port, timeout=60)
@@ -297,7 +228,7 @@ def _client(server: Server, bodies: list[tuple[bytes, str]], offset: int, deadli
         phase.failures.update(failures)
 
 
-def _health_prober(server: Server, deadline: float, start: float, phase: Phase) -> None:
+def _health_prober(server: LiveServer, deadline: float, start: float, phase: Phase) -> None:
     connection = http.client.HTTPConnection(server.host, server.port, timeout=30)
     for _ in range(MAX_REQUESTS_PER_CLIENT):
         if (now := time.perf_counter()) >= deadline:
@@ -319,7 +250,7 @@ def _health_prober(server: Server, deadline: float, start: float, phase: Phase) 
     connection.close()
 
 
-def load_server(server: Server, patches: list[bytes], name: str, clients: int, seconds: float,
+def load_server(server: LiveServer, patches: list[bytes], name: str, clients: int, seconds: float,
                 probe_health: bool = False, warmup: float = WARMUP_SECONDS) -> Phase:
     phase = Phase(name, clients)
     bodies = [multipart(png) for png in patches]
@@ -333,13 +264,14 @@ def load_server(server: Server, patches: list[bytes], name: str, clients: int, s
     for thread in threads:
         thread.start()
     time.sleep(max(0.0, start - time.perf_counter()))
-    phase.rss_before_mb = server.rss_mb()  # after the warm-up: growth, not first-touch allocations
+    # After the warm-up: growth, not first-touch allocations.
+    phase.rss_before_mb = process_tree_rss_mb(server.process.pid)
     watch = CpuWatch(server.process.pid)
     for thread in threads:
         thread.join()
     phase.seconds = time.perf_counter() - start
     phase.other_cpu_share = watch.other_share()
-    phase.rss_after_mb = server.rss_mb()
+    phase.rss_after_mb = process_tree_rss_mb(server.process.pid)
     return phase
 
 
@@ -495,8 +427,8 @@ def main(argv: list[str] | None = None) -> dict:
     print(f"models {args.models}  reference {keras_spec}  {os.cpu_count()} CPUs  "
           f"load average before {report['loadavg_before']}", flush=True)
 
-    with running_server(args.models) as server:
-        report["server_rss_ready_mb"] = round(server.rss_mb(), 1)
+    with live_server(args.models) as server:
+        report["server_rss_ready_mb"] = round(process_tree_rss_mb(server.process.pid), 1)
         single = load_server(server, patches, "service /predict", 1, args.seconds)
         saturated = load_server(server, patches, "service /predict (+ /health probe)", args.clients, args.seconds,
                                 probe_health=True)
@@ -507,7 +439,7 @@ def main(argv: list[str] | None = None) -> dict:
         # Its own server, with a queue that holds every soak client unless --soak-queue-limit says otherwise: with
         # the default queue the surplus clients get 503 + Retry-After by design (shown when run that way).
         soak_env = {"RIAWELC_QUEUE_LIMIT": str(args.soak_queue_limit)} if args.soak_queue_limit else {}
-        with running_server(args.models, env=soak_env) as server:
+        with live_server(args.models, env={**os.environ, **soak_env}) as server:
             soak = load_server(server, patches, f"soak /predict (queue {args.soak_queue_limit or 'default'})",
                                args.soak_clients, args.soak_seconds, warmup=WARMUP_SECONDS)
         print_phase(soak)

@@ -41,24 +41,27 @@ class InputInfo(msgspec.Struct):
     conversions: list[str]
 
 
-class PredictResult(msgspec.Struct):
+class PatchResult(msgspec.Struct):
+    """What every answer about one patch has: the classifier's verdict and what was done to the upload. (In the
+    JSON these fields come first, then the endpoint's own.)"""
+
     class_: str = msgspec.field(name="class")
     confidence: float = 0.0
     probabilities: dict[str, float] = {}
-    cam_class: str = ""  # the class whose activation map the overlay shows
-    overlay_png: str = ""  # base64 PNG: jet CAM (scaled, weighted by its class probability) over the patch
     resized: bool = False
     original_size: list[int] = []
     input: InputInfo | None = None
     model_version: str = ""
 
 
-class SegmentResult(msgspec.Struct):
+class PredictResult(PatchResult):
+    cam_class: str = ""  # the class whose activation map the overlay shows
+    overlay_png: str = ""  # base64 PNG: jet CAM (scaled, weighted by its class probability) over the patch
+
+
+class SegmentResult(PatchResult):
     """The CAM mask, made exactly as the pseudomask stage makes pseudo-masks (with the class instead of a label)."""
 
-    class_: str = msgspec.field(name="class")
-    confidence: float = 0.0
-    probabilities: dict[str, float] = {}
     mask_class: str = ""  # the class whose CAM became the mask
     mask_png: str = ""  # base64 PNG, 0 or 255
     defect_pixels: int = 0
@@ -66,16 +69,9 @@ class SegmentResult(msgspec.Struct):
     empty_reason: str | None = None
     postprocessing: dict[str, float | int | bool | str] = {}
     postprocessing_source: str = ""
-    resized: bool = False
-    original_size: list[int] = []
-    input: InputInfo | None = None
-    model_version: str = ""
 
 
-class UnetSegmentResult(msgspec.Struct):
-    class_: str = msgspec.field(name="class")
-    confidence: float = 0.0
-    probabilities: dict[str, float] = {}
+class UnetSegmentResult(PatchResult):
     mask_png: str = ""  # base64 PNG, 0 or 255: U-Net probability > threshold (empty when gated)
     defect_pixels: int = 0
     defect_fraction: float = 0.0
@@ -83,10 +79,6 @@ class UnetSegmentResult(msgspec.Struct):
     threshold: float = 0.5
     gated: bool = False
     gate_reason: str | None = None
-    resized: bool = False
-    original_size: list[int] = []
-    input: InputInfo | None = None
-    model_version: str = ""
 
 
 class BatchItem(msgspec.Struct):

@@ -13,13 +13,12 @@ import os
 import shutil
 import subprocess
 import sys
-import time
 import xml.etree.ElementTree as ET
 from pathlib import Path
 
 import pytest
 
-from scripts.bench_service import free_port
+from serve.live import free_port, live_server
 from tests.dockerfile_helpers import DOCKERFILE, REPO, copied_sources, instructions
 
 pytestmark = pytest.mark.slow
@@ -111,22 +110,9 @@ def test_image_command_serves_and_its_healthcheck_passes(service_venv, exported_
     workdir.mkdir()
 
     assert run(probe, timeout=30, env=env, cwd=workdir).returncode != 0  # control: fails with no server
-    log = (tmp_path / "server.log").open("wb")
-    server = subprocess.Popen(command, cwd=workdir, env=env, stdout=log, stderr=subprocess.STDOUT)
-    try:
-        deadline = time.monotonic() + 90
-        while (healthy := run(probe, timeout=30, env=env, cwd=workdir)).returncode != 0:
-            assert server.poll() is None, (tmp_path / "server.log").read_text()[-3000:]
-            assert time.monotonic() < deadline, f"HEALTHCHECK never passed: {healthy.stderr[-2000:]}"
-            time.sleep(0.5)
-    finally:
-        server.terminate()
-        try:
-            server.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            server.kill()
-            server.wait(timeout=30)
-        log.close()
+    with live_server(env=env, command=command, port=int(port), cwd=workdir, stop_timeout=30):
+        healthy = run(probe, timeout=30, env=env, cwd=workdir)
+        assert healthy.returncode == 0, f"HEALTHCHECK failed on a ready server: {healthy.stderr[-2000:]}"
 
 
 def test_service_tests_pass_in_the_service_venv(service_venv, exported_models, tmp_path):

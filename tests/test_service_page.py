@@ -18,7 +18,7 @@ import pytest
 
 from riawelc.images import write_png
 from riawelc.synth.patches import generate_patch
-from scripts.bench_service import running_server
+from serve.live import live_server
 
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
 CHROMEDRIVER = shutil.which("chromedriver")
@@ -37,7 +37,7 @@ def server(tmp_path_factory):
     from tests.serve.make_models import make_models
 
     models = make_models(tmp_path_factory.mktemp("page-models"))
-    with running_server(models) as running:
+    with live_server(models) as running:
         yield running
 
 

@@ -377,16 +377,17 @@ def test_ready_is_503_while_the_models_load(model_dir, monkeypatch):
     from litestar.testing import TestClient
 
     import serve.app
+    import serve.service
     from serve.settings import Settings
 
     release = threading.Event()
-    real_load = serve.app.load_models
+    real_load = serve.service.load_models
 
     def slow_load(*args):
         release.wait(30)
         return real_load(*args)
 
-    monkeypatch.setattr(serve.app, "load_models", slow_load)
+    monkeypatch.setattr(serve.service, "load_models", slow_load)
     with TestClient(serve.app.create_app(Settings(model_dir=model_dir))) as client:
         try:
             assert client.get("/health").status_code == 200

@@ -2,12 +2,6 @@
 the API from the server's own OpenAPI schema (no generated request may get a 5xx)."""
 
 import os
-import socket
-import subprocess
-import sys
-import tempfile
-import time
-from pathlib import Path
 
 import httpx
 import pytest
@@ -15,48 +9,16 @@ import schemathesis
 from hypothesis import HealthCheck, settings
 
 from serve.app import create_app
+from serve.live import live_server
 from serve.settings import Settings
 from tests.serve.conftest import encode, patch_image, upload
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 @pytest.fixture(scope="module")
 def server_url(model_dir):
     """`uvicorn --factory serve.app:create_app` in a subprocess, ready; stopped at the end of the module."""
-    port = free_port()
-    env = {**os.environ, "RIAWELC_MODEL_DIR": str(model_dir), "RIAWELC_MAX_BODY_BYTES": "2000000"}
-    with tempfile.TemporaryFile() as log:
-        process = subprocess.Popen(
-            [sys.executable, "-m", "uvicorn", "--factory", "serve.app:create_app", "--host", "127.0.0.1",
-             "--port", str(port), "--no-access-log"],
-            env=env, stdout=log, stderr=subprocess.STDOUT, cwd=Path(__file__).resolve().parents[2])
-        url = f"http://127.0.0.1:{port}"
-        try:
-            deadline = time.monotonic() + 120
-            while True:
-                if process.poll() is not None:
-                    log.seek(0)
-                    pytest.fail(f"uvicorn exited with {process.returncode}:\n{log.read().decode()[-3000:]}")
-                try:
-                    if httpx.get(f"{url}/ready", timeout=2).status_code == 200:
-                        break
-                except httpx.TransportError:
-                    pass
-                assert time.monotonic() < deadline, "the server did not become ready"
-                time.sleep(0.1)
-            yield url
-        finally:
-            process.terminate()
-            try:
-                process.wait(timeout=15)
-            except subprocess.TimeoutExpired:
-                process.kill()
-                process.wait(timeout=15)
+    with live_server(model_dir, env={**os.environ, "RIAWELC_MAX_BODY_BYTES": "2000000"}) as server:
+        yield server.url
 
 
 def test_real_server_over_http(server_url):
