@@ -41,7 +41,8 @@ def test_monochrome2_is_displayed_as_stored_and_invert_overrides_a_wrong_header(
 def test_rescale_slope_and_intercept_are_applied(tmp_path):
     values = weld_values()
     plain = read_radiograph(write_dicom(tmp_path / "a.dcm", values, "MONOCHROME1")).pixels
-    # (a positive slope alone would not show: the 8-bit window is linear) stored values upside down under a negative slope: the same film only when the rescale is applied
+    # stored values upside down under a negative slope: the same film only when the rescale is applied (a positive
+    # slope alone would not show: the 8-bit window is linear)
     flipped = read_radiograph(write_dicom(tmp_path / "c.dcm", values, "MONOCHROME1", slope=-1.0,
                                           intercept=40000.0)).pixels
     assert np.abs(plain.astype(int) - flipped.astype(int)).max() <= 1

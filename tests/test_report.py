@@ -71,7 +71,7 @@ def report_of(film: Radiograph, context: ReportContext):
 
 
 def test_the_table_matches_the_json_record(tmp_path):
-    html, page, record, _ = report_of(dicom_film(tmp_path), ReportContext(weld_id="W-17"))
+    _, page, record, _ = report_of(dicom_film(tmp_path), ReportContext(weld_id="W-17"))
     header, *rows = page.table
     assert header[:4] == ["No.", "class", "length mm", "width mm"] and len(rows) == len(record["indications"]) == 3
     fields = {"No.": "number", "class": "class", "length mm": "length_mm", "width mm": "width_mm",
@@ -90,7 +90,7 @@ def test_the_table_matches_the_json_record(tmp_path):
 
 
 def test_verdict_reasons_calibration_and_the_disclaimer_are_in_the_report(tmp_path):
-    html, page, _, verdicts = report_of(dicom_film(tmp_path), ReportContext(
+    _, page, _, verdicts = report_of(dicom_film(tmp_path), ReportContext(
         weld_id="W-17", model={"name": "detector.json", "files": [{"path": "detector.json", "sha256": "ab" * 32}],
                                "training_data": "md5 1234"}))
     text = " ".join(" ".join(page.text).split())

@@ -6,8 +6,18 @@ one level: accept or reject, each rejection naming the indication and the rule i
 limits of the standard and contract they work to; profiles/acceptance-example.yaml is only an example. PyYAML
 only (the service imports this)."""
 
-from riawelc.acceptance.rules import (ANY, FORMAT, MEASURES, AcceptanceError, Level, Limit, Rule, RuleSet,
-                                      load_rules, parse_rules)
+from riawelc.acceptance.rules import (
+                                      ANY,
+                                      FORMAT,
+                                      MEASURES,
+                                      AcceptanceError,
+                                      Level,
+                                      Limit,
+                                      Rule,
+                                      RuleSet,
+                                      load_rules,
+                                      parse_rules,
+)
 from riawelc.acceptance.verdict import ACCEPT, REJECT, Breach, Verdict, judge
 
 __all__ = ["ACCEPT", "ANY", "FORMAT", "MEASURES", "REJECT", "AcceptanceError", "Breach", "Level", "Limit", "Rule",

@@ -170,5 +170,6 @@ def load_rules(path: str | Path) -> RuleSet:
     try:
         text = path.read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError) as error:
-        raise AcceptanceError(f"{path}: cannot read the rule file ({getattr(error, 'strerror', None) or error})") from None
+        reason = getattr(error, "strerror", None) or error
+        raise AcceptanceError(f"{path}: cannot read the rule file ({reason})") from None
     return parse_rules(text, str(path))

@@ -8,7 +8,8 @@ from pathlib import Path
 from riawelc import __version__
 from riawelc.constants import CLASSIFIER, UNET
 from riawelc.digest import sha256_of
-from riawelc.inspect.detector import DETECTOR_FILE, FORMAT as DETECTOR_FORMAT
+from riawelc.inspect.detector import DETECTOR_FILE
+from riawelc.inspect.detector import FORMAT as DETECTOR_FORMAT
 from riawelc.inspect.film import MODEL_FILES
 
 

@@ -1,7 +1,7 @@
 """`riawelc inspect`: every film of a folder (PNG/TIFF/DICONDE) inspected (riawelc.inspect.film), its indications
 measured, judged against acceptance rules, and reported (riawelc.assessment)."""
 
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Annotated, Literal
 
@@ -99,7 +99,7 @@ def inspect_films(
         settings = FilmSettings(stride=stride, region=region, source=source, threshold=threshold, min_area=min_area)
         context = None
         if report:
-            context = ReportContext(weld_id, inspector, iqi, datetime.now(timezone.utc).isoformat(timespec="seconds"),
+            context = ReportContext(weld_id, inspector, iqi, datetime.now(UTC).isoformat(timespec="seconds"),
                                     model_provenance(models, variant, detector, source),
                                     rules_provenance(rules, rule_set) if rule_set else None)
         print(f"{len(files)} films, models {loaded.name}, source {settings.source}")

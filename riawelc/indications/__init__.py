@@ -5,8 +5,25 @@ pore and the projected area share per reference length of weld. In mm when the f
 reason, when it has none. numpy and OpenCV only (the service imports this)."""
 
 from riawelc.indications.geometry import Extent, feret_diameter, oriented_extent
-from riawelc.indications.measure import (CELL_MM, POROSITY, FilmIndications, Indication, IndicationSettings,
-                                         measure_indications)
+from riawelc.indications.measure import (
+                                         CELL_MM,
+                                         POROSITY,
+                                         FilmIndications,
+                                         Indication,
+                                         IndicationSettings,
+                                         add_window_measures,
+                                         measure_indications,
+)
 
-__all__ = ["CELL_MM", "POROSITY", "Extent", "feret_diameter", "FilmIndications", "Indication", "IndicationSettings",
-           "measure_indications", "oriented_extent"]
+__all__ = [
+                                         "CELL_MM",
+                                         "POROSITY",
+                                         "Extent",
+                                         "FilmIndications",
+                                         "Indication",
+                                         "IndicationSettings",
+                                         "add_window_measures",
+                                         "feret_diameter",
+                                         "measure_indications",
+                                         "oriented_extent",
+]

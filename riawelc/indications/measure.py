@@ -140,7 +140,7 @@ def measure_indications(inspection, scale: Scale, settings: IndicationSettings =
     if mm:
         for item in found:
             _add_mm(item, mm)
-        _add_windows(found, mm, width_px, weld_px, settings.reference_length_mm)
+        add_window_measures(found, mm, width_px, weld_px, settings.reference_length_mm)
     return FilmIndications(found, scale, settings, round(weld_px * mm, 3) if weld_px and mm else None, notes)
 
 
@@ -149,7 +149,7 @@ def _indication(group: list[_Part], seam) -> Indication:
     extent = oriented_extent(xs, ys, seam)
     box = (int(xs.min()), int(ys.min()), int(xs.max() - xs.min() + 1), int(ys.max() - ys.min() + 1))
     item = Indication(0, group[0].cls, max(p.score for p in group), box, extent.centre, round(extent.along, 2),
-                      round(extent.across, 2), extent.angle, int(len(xs)))
+                      round(extent.across, 2), extent.angle, len(xs))
     if group[0].cls == POROSITY:
         item.pores = len(group)
         item.largest_pore_px = round(max(feret_diameter(p.xs, p.ys) for p in group), 2)
@@ -166,14 +166,16 @@ def _add_mm(item: Indication, mm: float) -> None:
         item.largest_pore_mm = round(item.largest_pore_px * mm, 3)
 
 
-def _add_windows(found: list[Indication], mm: float, film_px: int, weld_px: float | None, reference_mm: float) -> None:
+def add_window_measures(found: list[Indication], mm: float, film_px: int, weld_px: float | None,
+                        reference_mm: float) -> None:
     """Per indication: the reference length of weld centred on it (moved inside the film, shortened to the film
-    when the film is shorter), the summed length of its class there and, for porosity, the pore area share."""
+    when the film is shorter), the summed length of its class there and, for porosity, the pore area share.
+    Lengths that are not known (None) add nothing."""
     length = min(reference_mm / mm, film_px)
     for item in found:
         start = min(max(item.centre_px[0] - length / 2, 0.0), film_px - length)
         inside = [o for o in found if o.cls == item.cls and start <= o.centre_px[0] <= start + length]
-        item.summed_length_mm = round(sum(o.length_mm for o in inside), 3)
+        item.summed_length_mm = round(sum(o.length_mm or 0.0 for o in inside), 3)
         if item.cls == POROSITY and weld_px:
             share = 100.0 * sum(o.area_px for o in inside) / (length * weld_px)
             item.area_share_percent = round(share, 3)

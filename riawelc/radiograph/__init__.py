@@ -4,8 +4,16 @@ polarity (defects darker than the weld) with a Scale that says where its mm per 
 PixelSpacing", "TIFF resolution", "user", "GDXray profile", or "none" with the reason). GDXray's 40.3 um is used
 only when asked for (`gdxray=True`). numpy, OpenCV, pydicom and tifffile only (the service imports this)."""
 
-from riawelc.radiograph.reader import (DEFAULT_MAX_PIXELS, DICOM_SUFFIXES, FILM_SUFFIXES, Radiograph,
-                                       RadiographError, decode_radiograph, film_paths, read_radiograph)
+from riawelc.radiograph.reader import (
+                                       DEFAULT_MAX_PIXELS,
+                                       DICOM_SUFFIXES,
+                                       FILM_SUFFIXES,
+                                       Radiograph,
+                                       RadiographError,
+                                       decode_radiograph,
+                                       film_paths,
+                                       read_radiograph,
+)
 from riawelc.radiograph.scale import GDXRAY, GDXRAY_MM_PER_PIXEL, NO_SCALE, USER, Scale, choose_scale
 
 __all__ = ["DEFAULT_MAX_PIXELS", "DICOM_SUFFIXES", "FILM_SUFFIXES", "GDXRAY", "GDXRAY_MM_PER_PIXEL", "NO_SCALE",
