@@ -38,9 +38,11 @@ from pathlib import Path
 
 import numpy as np
 
-os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")  # the reference loads TensorFlow; the server has none
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))  # run from a checkout without installing
+from riawelc.quiet import quiet_tensorflow_logs  # noqa: E402
+
+quiet_tensorflow_logs()  # the reference loads TensorFlow; the server has none
 
 from riawelc.constants import CLASSES  # noqa: E402
 from serve.live import LiveServer, live_server  # noqa: E402
@@ -280,7 +282,6 @@ def load_server(server: LiveServer, patches: list[bytes], name: str, clients: in
 
 def load_keras_classifier(spec: str):
     """A .keras file, or the name of an architecture built untrained (its speed is what is compared)."""
-    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
     import keras
 
     from riawelc.learn.models import BACKBONES, build_classifier

@@ -2,8 +2,8 @@
 
 import dataclasses
 
-from riawelc.constants import CLASSES
-from serve.runtime import CLASSIFIER, UNET, Models
+from riawelc.constants import CLASSES, CLASSIFIER, UNET
+from serve.runtime import Models
 from serve.schemas import ModelInfo, ModelMetadata, TensorMetadata
 
 ONNX_DATATYPES = {"float32": "FP32", "float": "FP32"}

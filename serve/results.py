@@ -20,6 +20,7 @@ import cv2
 import numpy as np
 
 from riawelc.constants import CLASS_INDEX, CLASSES, MM_PER_PIXEL, NO_DEFECT
+from riawelc.images import encode_png
 from riawelc.inspect.cam import class_heatmaps
 from riawelc.inspect.film import FilmSettings, inspect_film
 from riawelc.inspect.film import overlay as film_overlay
@@ -45,14 +46,9 @@ def png_base64(png: bytes) -> str:
     return base64.b64encode(png).decode("ascii")
 
 
-def encode_png(array: np.ndarray, bgr: bool = False, compression: int | None = None) -> bytes:
-    """uint8 gray (H, W) or RGB (H, W, 3; BGR with bgr=True) -> PNG bytes."""
-    if array.ndim == 3 and not bgr:
-        array = cv2.cvtColor(array, cv2.COLOR_RGB2BGR)
-    ok, buffer = cv2.imencode(".png", array, [] if compression is None else [cv2.IMWRITE_PNG_COMPRESSION, compression])
-    if not ok:
-        raise RuntimeError("PNG encoding failed")
-    return buffer.tobytes()
+def rgb_png(array: np.ndarray) -> bytes:
+    """An RGB picture (riawelc.inspect.drawing's overlays) as PNG bytes (OpenCV writes BGR)."""
+    return encode_png(cv2.cvtColor(array, cv2.COLOR_RGB2BGR))
 
 
 def _probabilities(row: np.ndarray) -> dict[str, float]:
@@ -86,7 +82,7 @@ def predict(models: Models, patch: DecodedPatch, filename: str | None, cam_class
     shown = CLASS_INDEX[cam_class] if cam_class else predicted
     heat = result.heatmaps[0] if shown == predicted else class_heatmaps(
         cams, np.array([shown]), models.cam_scale, result.probabilities)[0]
-    png = encode_png(overlay(patch.pixels, heat))
+    png = rgb_png(overlay(patch.pixels, heat))
     body = PredictResult(
         class_=CLASSES[predicted], confidence=float(result.probabilities[0, predicted]),
         probabilities=_probabilities(result.probabilities[0]), cam_class=CLASSES[shown], overlay_png=png_base64(png),
@@ -155,7 +151,7 @@ def predict_batch(models: Models, patches: list[DecodedPatch], filenames: list[s
             filename=name, class_=CLASSES[predicted], confidence=float(result.probabilities[i, predicted]),
             probabilities=_probabilities(result.probabilities[i]), resized=patch.resized,
             original_size=list(patch.original_size),
-            overlay_png=png_base64(encode_png(overlay(patch.pixels, result.heatmaps[i]))) if overlays else None,
+            overlay_png=png_base64(rgb_png(overlay(patch.pixels, result.heatmaps[i]))) if overlays else None,
         ))
     return BatchResult(count=len(items), results=items, model_version=models.version)
 
@@ -167,7 +163,7 @@ def inspect(models: Models, film: DecodedFilm, filename: str | None, settings: F
         inspection = inspect_film(film.pixels, models.film, settings)
     png = None
     if with_overlay:
-        png = encode_png(film_overlay(film.pixels, inspection), bgr=True, compression=FILM_PNG_COMPRESSION)
+        png = encode_png(film_overlay(film.pixels, inspection), compression=FILM_PNG_COMPRESSION)
     summary = inspection.summary()
     regions = [FilmRegion(box=list(r.box), class_=r.cls, score=r.score, mean_probability=r.mean_probability,
                           area_px=r.area_px, area_mm2=r.area_mm2) for r in inspection.regions]

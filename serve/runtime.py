@@ -15,14 +15,13 @@ from pathlib import Path
 import numpy as np
 import onnxruntime as ort
 
-from riawelc.constants import CLASSES, PATCH_SIZE
+from riawelc.constants import CLASSES, CLASSIFIER, PATCH_SIZE, UNET
 from riawelc.digest import sha256_of
 from riawelc.inspect.detector import DETECTOR_FILE, Detector, DetectorError
 from riawelc.inspect.film import FilmModels, FilmSettings, inspect_film
 from riawelc.inspect.patches import Inspection, inspect_patches
 from riawelc.inspect.pseudomask import PseudoMaskConfig
 
-CLASSIFIER, UNET = "classifier", "unet"
 CLASSIFIER_OUTPUTS = ("probabilities", "cams")
 DEFAULT_MASK_THRESHOLD = 0.5
 

@@ -18,6 +18,7 @@ from pathlib import Path
 
 import pytest
 
+from riawelc.quiet import QUIET_TENSORFLOW
 from serve.live import free_port, live_server
 from tests.dockerfile_helpers import DOCKERFILE, REPO, copied_sources, instructions
 
@@ -89,7 +90,7 @@ def exported_models(tmp_path_factory) -> Path:
     models = tmp_path_factory.mktemp("service-install-models")
     export = run(
         [sys.executable, "-m", "tests.serve.make_models", str(models)],
-        timeout=600, cwd=REPO, env={**os.environ, "TF_CPP_MIN_LOG_LEVEL": "2"},
+        timeout=600, cwd=REPO, env={**os.environ, **QUIET_TENSORFLOW},
     )
     assert export.returncode == 0, export.stderr[-3000:]
     assert (models / "classifier.onnx").is_file() and (models / "unet.onnx").is_file()
@@ -126,7 +127,7 @@ def test_service_tests_pass_in_the_service_venv(service_venv, exported_models, t
         [str(service_venv / "bin/python"), "-m", "pytest", "tests/serve", "-q", "-p", "no:cacheprovider",
          f"--junitxml={report}"],
         timeout=1500, cwd=workdir,
-        env=clean_env(service_venv, RIAWELC_TEST_MODEL_DIR=str(exported_models), TF_CPP_MIN_LOG_LEVEL="2"),
+        env=clean_env(service_venv, RIAWELC_TEST_MODEL_DIR=str(exported_models), **QUIET_TENSORFLOW),
     )
     output = f"{result.stdout[-6000:]}\n{result.stderr[-3000:]}"
     assert result.returncode == 0, output

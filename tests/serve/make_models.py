@@ -11,12 +11,12 @@ The weights are random: the models show that the service works, not what it pred
 from __future__ import annotations
 
 import argparse
-import os
 from pathlib import Path
 
 import numpy as np
 
 from riawelc.constants import PATCH_SIZE, UNET_SIZE
+from riawelc.quiet import quiet_tensorflow_logs
 
 REPO = Path(__file__).resolve().parents[2]
 CLASSIFIERS = ("smallcnn", "efficientnetb0")
@@ -50,7 +50,7 @@ def make_models(out_dir: str | Path, classifier: str = "smallcnn", seed: int = 0
     """Export an untrained `classifier` (smallcnn or efficientnetb0) and a matching U-Net to `out_dir`."""
     if classifier not in CLASSIFIERS:
         raise ValueError(f"classifier must be one of {CLASSIFIERS}, got {classifier!r}")
-    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+    quiet_tensorflow_logs()
     import keras
 
     from riawelc.deploy.export import export_onnx, write_card
