@@ -60,19 +60,24 @@ class Subset:
         return self.stored[key]
 
 
-def fold_classifiers(shipped: Detector, cells: dict, seed: int) -> tuple[dict, list]:
-    """film -> the component classifier fitted on the other folds' films (the cells stage's folds, first seed)."""
+def fold_classifiers(shipped: Detector, cells: dict, seed: int) -> tuple[dict, list, list]:
+    """film -> the component classifier fitted on the other folds' films (the cells stage's folds, first seed);
+    None (regions unclassified) where the other folds lack a class, as the model stage does; the folds; notes."""
     stored = np.load(OUT / "cells" / "candidates.npz")
     names = sorted({key.split("/")[0] for key in stored.files})
     order = np.random.default_rng(cells["seeds"][0]).permutation(names)
     folds = [sorted(order[k::cells["folds"]]) for k in range(cells["folds"])]
     boosting = BoostingParams(cells["class_estimators"], 0.05, 7, 10)
-    chosen = {}
-    for fold in folds:
+    chosen, notes = {}, []
+    for k, fold in enumerate(folds):
         x, y, _ = class_rows(Subset(stored, set(names) - set(fold)), shipped.threshold)
-        model = fit_ensemble(x, y, None, list(DEFECT_CLASSES), list(COMPONENT_FEATURES), seed, boosting)
+        try:
+            model = fit_ensemble(x, y, None, list(DEFECT_CLASSES), list(COMPONENT_FEATURES), seed, boosting)
+        except ValueError as error:
+            model = None
+            notes.append(f"fold {k}: no component classifier ({error}): its films' regions are unclassified")
         chosen.update({film: model for film in fold})
-    return chosen, folds
+    return chosen, folds, notes
 
 
 def table_widths(path: Path) -> dict[int, float]:
@@ -162,13 +167,10 @@ def main() -> None:
     settings = IndicationSettings(rules.cluster_distance_mm, rules.reference_length_mm)
     shipped = Detector.load(OUT / "models" / DETECTOR_FILE)
     held_out = {name: Detector.load(OUT / "masked" / f"detector-{name}.json") for name in masks}
-    by_fold, folds = fold_classifiers(shipped, cells, seed)
-    rows, flaws_out, notes, other_rows = [], [], [], {}
+    by_fold, folds, notes = fold_classifiers(shipped, cells, seed)
+    rows, flaws_out, other_rows = [], [], {}
     for name in sorted(table.films):
         flaws = table.films[name]
-        for flaw in flaws.flaws:
-            if flaw.label == OTHER:
-                other_rows[flaw.code] = other_rows.get(flaw.code, 0) + 1
         if flaws.unusable or name not in paths:
             notes.append(f"{name}: left out ({flaws.unusable or 'in the table, not in the folder'})")
             continue
@@ -177,6 +179,9 @@ def main() -> None:
         except RadiographError as error:
             notes.append(f"{name}: left out, unreadable ({error})")
             continue
+        for flaw in flaws.flaws:  # counted on the scored films, as the rows of the four classes are
+            if flaw.label == OTHER:
+                other_rows[flaw.code] = other_rows.get(flaw.code, 0) + 1
         rejector = held_out.get(name, shipped)
         found = {}
         for variant, classifier in (("folds", by_fold.get(name, shipped.classifier)), ("shipped", shipped.classifier)):
