@@ -14,7 +14,7 @@ REPO = Path(__file__).resolve().parents[1]
 HEAVY = ("tensorflow", "keras", "pandas", "sklearn")
 TOP_LEVEL = {"riawelc", "riawelc.constants", "riawelc.images", "riawelc.seam", "riawelc.digest", "riawelc.quiet"}
 STAGE_PLUMBING = {"stages", "stages.common", "stages.validation", "stages.sections", "stages.realfilms",
-                  "stages.realfilms.common"}
+                  "stages.realfilms.common", "stages.realfilms.detection"}
 
 
 def python_files(*folders: str) -> list[Path]:

@@ -16,29 +16,18 @@ import numpy as np
 from riawelc.constants import DEFECT_CLASSES
 from riawelc.films.cells import cell_truth, cells_hit, every_cell_scores, precision_recall_f1
 from riawelc.films.flawtable import read_flaw_table
-from riawelc.films.tree import find_table, read_film_names
+from riawelc.films.tree import find_table
 from riawelc.images import BadImage
 from riawelc.inspect.candidates import COMPONENT_FEATURES, black_tophat
 from riawelc.inspect.detector import Detector
 from riawelc.inspect.film import FilmSettings, inspected_band, read_film
 from riawelc.learn.detector import BoostingParams, fit_ensemble
-from riawelc.metrics.filmeval import load_pair, read_annotated
+from riawelc.metrics.filmeval import load_pair
 from stages.common import REAL_PARAMS, fail, load_params, write_json
 from stages.realfilms import CELLS_RULES, MASKED_RULES, OUT, RESULTS, TREES_RULES
+from stages.realfilms.detection import films_to_score
 
 TOPHAT_SIZE = 25  # px: the library's top-hat baseline (riawelc.metrics.film.TOPHAT_KERNEL)
-
-
-def films_to_score(films_dir: Path, masked_root: str) -> tuple[dict, dict]:
-    """name -> film path (W0003, or the W0001 crop of a masked film the folder lacks), name -> annotated film."""
-    names, _ = read_film_names(films_dir)
-    paths = {film: films_dir / file for file, film in names.items() if (films_dir / file).is_file()}
-    masks = {}
-    items, _ = read_annotated(masked_root)
-    for item in items:
-        masks[item.name] = item
-        paths.setdefault(item.name, item.film)
-    return paths, masks
 
 
 def component_rows(film, detector: Detector, settings: FilmSettings, levels) -> dict:

@@ -15,21 +15,7 @@ from riawelc.inspect.detector import DETECTOR_FILE, Detector
 from riawelc.learn.detector import BoostingParams, fit_ensemble
 from stages.common import REAL_PARAMS, load_params, write_json
 from stages.realfilms import CELLS_RULES, DETECTOR_RULES, OUT, RESULTS
-
-
-def class_rows(stored, threshold: float) -> tuple[np.ndarray, np.ndarray, list[str]]:
-    """Features and class index of every kept candidate lying in a cell the table gives one class; the films."""
-    names = sorted({key.split("/")[0] for key in stored.files})
-    xs, ys = [], []
-    for name in names:
-        classes = dict(zip(stored[f"{name}/cells"].tolist(), stored[f"{name}/cell_classes"].tolist()))
-        keep = stored[f"{name}/probability"] > threshold
-        for features, cell in zip(stored[f"{name}/features"][keep], stored[f"{name}/cell_of_candidate"][keep]):
-            found = classes.get(int(cell), "")
-            if found and "|" not in found:
-                xs.append(features)
-                ys.append(DEFECT_CLASSES.index(found))
-    return np.array(xs).reshape(-1, len(COMPONENT_FEATURES)), np.array(ys, np.int64), names
+from stages.realfilms.detection import class_rows
 
 
 def main() -> None:
