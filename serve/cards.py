@@ -4,7 +4,7 @@ import dataclasses
 
 from riawelc.constants import CLASSES, CLASSIFIER, UNET
 from serve.runtime import Models
-from serve.schemas import ModelInfo, ModelMetadata, TensorMetadata
+from serve.schemas import ModelInfo, ModelMetadata, Rules, TensorMetadata
 
 ONNX_DATATYPES = {"float32": "FP32", "float": "FP32"}
 SYNTHETIC_NOTICE = ("These models were trained on the project's synthetic sample: they demonstrate the pipeline "
@@ -36,8 +36,9 @@ def training_data(card: dict) -> dict:
             "synthetic": synthetic if isinstance(synthetic, bool) else None}
 
 
-def model_info(models: Models) -> ModelInfo:
-    """The service as one KServe V2 model (the classifier's tensors), its two ONNX models and the data notice."""
+def model_info(models: Models, rules: dict | None = None) -> ModelInfo:
+    """The service as one KServe V2 model (the classifier's tensors), its two ONNX models and the data notice; and
+    the acceptance rules /inspect judges by (`rules`: serve.acceptance.load_acceptance's description)."""
     entries = []
     for name in (CLASSIFIER, UNET):
         card = models.cards[name]
@@ -56,4 +57,5 @@ def model_info(models: Models) -> ModelInfo:
         pseudomask=dataclasses.asdict(models.pseudomask), pseudomask_source=models.pseudomask_source,
         detector=({"path": models.detector_path, "settings": models.detector.settings.as_dict(),
                    "threshold": models.detector.threshold, "card": models.detector.card}
-                  if models.detector is not None else None))
+                  if models.detector is not None else None),
+        rules=Rules(**rules) if rules else None)

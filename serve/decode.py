@@ -13,9 +13,13 @@ Rules (the README's "Serving" section repeats them):
   A flat image (the two percentiles equal) maps by its type's full range (uint16 / 257).
 - Another size than 227 x 227 is resized (area interpolation when shrinking, bilinear otherwise), and the
   response says so; the aspect ratio is not kept.
-- Films (/inspect, `decode_film_upload`): the same header check against the film pixel limit, then
-  riawelc.inspect.film.decode_film, the pipeline's own film rule (8-bit gray as is, 16-bit windowed as above, a
-  colour file only if its channels are equal; never resized).
+- Films (/inspect, `decode_film_upload`): PNG, JPEG and TIFF get the same header check against the film pixel
+  limit; DICONDE files (the 'DICM' magic, or a .dcm/.dicom name) their own, read by pydicom without the pixels:
+  rows x columns x frames over the limit is 413, a transfer syntax no installed pixel handler decodes 415 (naming
+  it), anything else unreadable 422. Then riawelc.radiograph.decode_radiograph reads the film as `riawelc
+  inspect` does: the pipeline's film rule for images (8-bit gray as is, 16-bit windowed as above, a colour file
+  only if its channels are equal; never resized), rescale, polarity and windowing for DICONDE, and the scale the
+  file gives (DICOM pixel spacing, TIFF resolution) unless the request gives one.
 """
 
 from __future__ import annotations
@@ -23,6 +27,7 @@ from __future__ import annotations
 import io
 import warnings
 from dataclasses import dataclass, field
+from pathlib import Path
 
 import cv2
 import numpy as np
@@ -30,7 +35,8 @@ from PIL import Image, UnidentifiedImageError
 
 from riawelc.constants import PATCH_SIZE
 from riawelc.images import WINDOW_PERCENTILES, BadImage, decode_gray, window_to_uint8
-from riawelc.inspect.film import decode_film
+from riawelc.radiograph import DICOM_SUFFIXES, Radiograph, RadiographError, decode_radiograph
+from riawelc.radiograph.dicom import DicomError, check_header, is_dicom
 
 FORMATS = ("PNG", "JPEG", "TIFF")
 ALPHA_MODES = ("LA", "La", "PA", "RGBA", "RGBa")
@@ -59,10 +65,14 @@ class DecodedPatch:
 
 @dataclass
 class DecodedFilm:
-    pixels: np.ndarray  # (H, W) uint8, as riawelc.inspect.film.decode_film makes it
-    format: str  # PNG | JPEG | TIFF
-    mode: str  # Pillow's mode of the upload
+    radiograph: Radiograph  # the film as riawelc.radiograph reads it: uint8 pixels, scale, header strings
+    format: str  # PNG | JPEG | TIFF | DICOM
+    mode: str  # Pillow's mode of the upload, or the DICOM photometric interpretation and bits
     conversions: list[str] = field(default_factory=list)
+
+    @property
+    def pixels(self) -> np.ndarray:
+        return self.radiograph.pixels
 
     @property
     def size(self) -> tuple[int, int]:
@@ -152,28 +162,76 @@ def decode_upload(data: bytes, name: str = "file", max_pixels: int = 4_000_000) 
     return DecodedPatch(gray, (int(original[0]), int(original[1])), fmt, mode, conversions)
 
 
-def decode_film_upload(data: bytes, name: str = "film", max_pixels: int = 8_000_000,
-                       limit_setting: str = "RIAWELC_MAX_FILM_PIXELS") -> DecodedFilm:
-    """Bytes of a whole film -> 2-D uint8 by the pipeline's film rule, or a DecodeError (413 checked from the
-    header before any pixel is decoded, 415 not an image, 422 undecodable or colour)."""
+def read_dicom_header(data: bytes, name: str, max_pixels: int) -> tuple[str, int, int]:
+    """(mode, width, height) of a DICONDE file from its header alone (pydicom stops before the pixel data), or a
+    DecodeError: 413 over the pixel limit, 415 a compressed transfer syntax no installed handler decodes, 422
+    anything else this reader cannot use."""
+    import pydicom
+    from pydicom.pixels import get_decoder
+
     try:
-        fmt, mode, width, height = read_header(data, name, max_pixels)
+        ds = pydicom.dcmread(io.BytesIO(data), stop_before_pixels=True)
+        rows, columns = int(ds.get("Rows") or 0), int(ds.get("Columns") or 0)
+        frames = int(ds.get("NumberOfFrames", 1) or 1)
+    except Exception as error:  # noqa: BLE001 - a malformed header can raise almost anything in pydicom
+        raise DecodeError(422, "undecodable-dicom", "Undecodable DICOM file",
+                          f"{name}: not a readable DICOM file ({type(error).__name__}: {error})") from None
+    if rows * columns * frames > max_pixels:
+        raise DecodeError(413, "too-many-pixels", "Image has too many pixels",
+                          f"{name}: {columns} x {rows} px x {frames} frame(s) = {rows * columns * frames} pixels, "
+                          f"the limit is {max_pixels}")
+    uid = ds.file_meta.get("TransferSyntaxUID") if hasattr(ds, "file_meta") else None
+    if uid is not None:
+        try:
+            decoder = get_decoder(uid)
+        except NotImplementedError:
+            decoder = None
+        if decoder is None or not decoder.is_available:
+            handlers = "; ".join(decoder.missing_dependencies) if decoder is not None else ""
+            raise DecodeError(415, "unsupported-transfer-syntax", "Unsupported DICOM transfer syntax",
+                              f"{name}: no installed pixel handler decodes transfer syntax {uid.name} ({uid}); "
+                              "send the film uncompressed (Explicit VR Little Endian) or install a pydicom pixel "
+                              "handler beside the service" + (f" (one of: {handlers})" if handlers else ""))
+    try:
+        check_header(ds, name, max_pixels)  # no image, several frames, colour, no transfer syntax
+    except DicomError as error:
+        raise DecodeError(422, "unusable-dicom", "Unusable DICOM file", str(error)) from None
+    bits = ds.get("BitsStored")
+    return f"{ds.PhotometricInterpretation}" + (f" {bits}-bit" if bits else ""), columns, rows
+
+
+def decode_film_upload(data: bytes, name: str = "film", max_pixels: int = 8_000_000, mm_per_pixel: float | None = None,
+                       invert: bool = False, limit_setting: str = "RIAWELC_MAX_FILM_PIXELS") -> DecodedFilm:
+    """Bytes of a whole film (PNG, JPEG, TIFF or DICONDE) -> the film by riawelc.radiograph, with its scale (the
+    request's mm_per_pixel, else the file's), or a DecodeError: 413 checked from the header before any pixel is
+    decoded, 415 not an image or an undecodable transfer syntax, 422 undecodable, truncated or colour."""
+    dicom = is_dicom(data) or Path(name).suffix.lower() in DICOM_SUFFIXES
+    try:
+        if not data:
+            read_header(data, name, max_pixels)  # the empty-file problem
+        if dicom:
+            fmt, (mode, width, height) = "DICOM", read_dicom_header(data, name, max_pixels)
+        else:
+            fmt, mode, width, height = read_header(data, name, max_pixels)
     except DecodeError as error:
         if error.status == 413 and limit_setting:
             error.detail += f" ({limit_setting})"
+        if error.status == 415 and not dicom:
+            error.detail += "; a film may also be a DICONDE (DICOM) file"
         raise
     try:
-        film = decode_film(data, name)
-    except BadImage as error:
+        radiograph = decode_radiograph(data, name, mm_per_pixel, invert=invert, max_pixels=max_pixels)
+    except RadiographError as error:
         hint = "send a grayscale film" if "colour" in str(error) else f"the {fmt} file may be truncated or corrupt"
         raise DecodeError(422, "undecodable-image", "Undecodable image", f"{error} ({hint})") from None
+    film = radiograph.pixels
     if film.shape != (height, width):
         raise DecodeError(422, "undecodable-image", "Undecodable image",
                           f"{name}: header says {width} x {height}, the pixels are {film.shape[1]} x {film.shape[0]}")
     conversions = []
     if mode in ALPHA_MODES:
         conversions.append("alpha channel ignored")
-    if mode.startswith("I") or mode == "F":  # 16-bit or 32-bit gray
+    if not dicom and (mode.startswith("I") or mode == "F"):  # 16-bit or 32-bit gray
         conversions.append(f"{mode} pixels windowed to 8 bits (percentiles "
                            f"{WINDOW_PERCENTILES[0]}-{WINDOW_PERCENTILES[1]})")
-    return DecodedFilm(film, fmt, mode, conversions)
+    return DecodedFilm(radiograph, fmt, mode, conversions + radiograph.notes)

@@ -18,7 +18,7 @@ REASONS = {400: "a query parameter out of its range or choices, or no multipart 
 
 
 def problem(status: int, slug: str, title: str, detail: str, headers: dict | None = None,
-            extra: dict | None = None) -> ProblemDetailsException:
+            extra: dict | list | None = None) -> ProblemDetailsException:
     return ProblemDetailsException(status_code=status, type_=PROBLEM + slug, title=title, detail=detail,
                                    headers=headers, extra=extra)
 

@@ -7,7 +7,9 @@
   of one class, scaled by the card's cam_scale, upsampled, NOT weighted by probability), with the predicted class
   (or the named one) in place of the true label the stage has.
 - /segment/unet: inspect_patches with the U-Net; optionally gated by P(no_defect).
-- /inspect: riawelc.inspect.film.inspect_film on the same sessions (Models.film), and its overlay.
+- /inspect: riawelc.assessment.assess on the same sessions (Models.film): riawelc.inspect.film.inspect_film, the
+  indications (riawelc.indications) and the verdicts (riawelc.acceptance); the overlay, or the report
+  (riawelc.report).
 """
 
 from __future__ import annotations
@@ -15,28 +17,37 @@ from __future__ import annotations
 import base64
 import dataclasses
 import time
+from datetime import UTC, datetime
 
 import cv2
 import numpy as np
 
-from riawelc.constants import CLASS_INDEX, CLASSES, MM_PER_PIXEL, NO_DEFECT
+import msgspec
+
+from riawelc.assessment import Assessment, Judging, assess
+from riawelc.constants import CLASS_INDEX, CLASSES, CLASSIFIER, NO_DEFECT, UNET
 from riawelc.images import encode_png
 from riawelc.inspect.cam import class_heatmaps
-from riawelc.inspect.film import FilmSettings, inspect_film
+from riawelc.inspect.film import FilmSettings
 from riawelc.inspect.film import overlay as film_overlay
 from riawelc.inspect.drawing import overlay
 from riawelc.inspect.pseudomask import make_pseudomask
+from riawelc.report import ReportContext, render_report
 from serve.decode import DecodedFilm, DecodedPatch
 from serve.runtime import Models
 from serve.schemas import (
     BatchItem,
     BatchResult,
     FilmRegion,
+    FilmScale,
+    Indication,
     InputInfo,
     InspectResult,
     PredictResult,
+    Rules,
     SegmentResult,
     UnetSegmentResult,
+    Verdict,
 )
 
 FILM_PNG_COMPRESSION = 3  # a 5,000 x 1,300 overlay: about 5 MB in 0.35 s (level 9: 4.7 MB in 4 s)
@@ -156,24 +167,67 @@ def predict_batch(models: Models, patches: list[DecodedPatch], filenames: list[s
     return BatchResult(count=len(items), results=items, model_version=models.version)
 
 
-def inspect(models: Models, film: DecodedFilm, filename: str | None, settings: FilmSettings, with_overlay: bool,
-            timer: Timed) -> tuple[InspectResult, bytes | None]:
-    """The /inspect body and the overlay PNG itself (None without the overlay)."""
+def assess_film(models: Models, film: DecodedFilm, settings: FilmSettings, judging: Judging,
+                timer: Timed) -> Assessment:
+    """The film inspected, its indications measured at its scale and judged at each level asked for."""
     with timer:
-        inspection = inspect_film(film.pixels, models.film, settings)
+        return assess(film.radiograph, models.film, settings, judging)
+
+
+def inspect(models: Models, film: DecodedFilm, filename: str | None, assessment: Assessment, with_overlay: bool,
+            rules: dict | None = None) -> tuple[InspectResult, bytes | None]:
+    """The /inspect body and the overlay PNG itself (None without the overlay)."""
+    inspection, found = assessment.inspection, assessment.found
     png = None
     if with_overlay:
         png = encode_png(film_overlay(film.pixels, inspection), compression=FILM_PNG_COMPRESSION)
     summary = inspection.summary()
+    mm = found.scale.mm_per_pixel
+
+    def area_mm2(pixels: int, digits: int) -> float | None:
+        return round(pixels * mm * mm, digits) if mm else None
+
     regions = [FilmRegion(box=list(r.box), class_=r.cls, score=r.score, mean_probability=r.mean_probability,
-                          area_px=r.area_px, area_mm2=r.area_mm2) for r in inspection.regions]
+                          area_px=r.area_px, area_mm2=area_mm2(r.area_px, 4)) for r in inspection.regions]
+    record = found.as_dict()
     height, width = film.size
     body = InspectResult(
         regions=regions, height=height, width=width, windows=inspection.windows, seconds=summary["seconds"],
-        threshold=float(inspection.threshold), source=settings.source, region=settings.region,
-        inspected=inspection.region_note, defect_area_mm2=summary["defect_area_mm2"], mm_per_pixel=MM_PER_PIXEL,
+        threshold=float(inspection.threshold), source=inspection.settings.get("source", ""),
+        region=inspection.settings.get("region", ""), inspected=inspection.region_note,
+        defect_area_mm2=area_mm2(int(inspection.mask.sum()), 3), mm_per_pixel=mm,
         overlay_png=png_base64(png) if png is not None else None, settings=summary["settings"],
         input=InputInfo(filename, film.format, film.mode, [height, width], False, list(film.conversions)),
-        model_version=models.version,
+        model_version=models.version, scale=FilmScale(**record["scale"]), units="mm" if mm else "px",
+        indications=msgspec.convert(record["indications"], list[Indication]),
+        weld_width_mm=record["weld_width_mm"], reference_length_mm=record["reference_length_mm"],
+        cluster_distance_mm=record["cluster_distance_mm"], notes=record["notes"],
+        verdicts=msgspec.convert([v.as_dict() for v in assessment.verdicts], list[Verdict]),
+        rules=Rules(**rules) if rules else None, header=dict(film.radiograph.header),
     )
     return body, png
+
+
+def report_model(models: Models, source: str) -> dict:
+    """The report's model provenance: the files behind the indications with the sha256 the service checked at
+    start-up (the detector's for source candidates, else the two ONNX models'), the version, the training data."""
+    if source == "candidates":
+        card = models.detector.card if models.detector is not None else {}
+        data = card.get("training_data_md5") or card.get("training_data_hash")
+        return {"name": models.detector_path, "source": source, "version": f"detector {models.detector_sha256[:12]}",
+                "files": [{"path": models.detector_path, "sha256": models.detector_sha256}],
+                "training_data": data or "not in the detector's card (trained on GDXray films: see its card)"}
+    hashes = sorted({card.get("training_data_md5") for card in models.cards.values() if card.get("training_data_md5")})
+    return {"name": f"service models {models.version}", "source": source, "version": models.version,
+            "files": [{"path": f"{name}.onnx", "sha256": models.cards[name]["onnx"]["sha256"]}
+                      for name in (CLASSIFIER, UNET)],
+            "training_data": ", ".join(hashes) or None}
+
+
+def report(models: Models, film: DecodedFilm, assessment: Assessment, rules: dict | None, weld_id: str | None,
+           inspector: str | None, iqi: str | None) -> str:
+    """The film's inspection report (riawelc.report): one self-contained HTML page."""
+    context = ReportContext(weld_id, inspector, iqi, datetime.now(UTC).isoformat(timespec="seconds"),
+                            report_model(models, assessment.inspection.settings.get("source", "")), rules)
+    return render_report(film.pixels, film.radiograph, assessment.inspection.summary(), assessment.found,
+                         assessment.verdicts, context)

@@ -94,6 +94,7 @@ class Models:
     pseudomask_source: str
     detector: Detector | None = None
     detector_path: str | None = None
+    detector_sha256: str | None = None  # of the file as loaded (the inspection report names it)
 
     @property
     def version(self) -> str:
@@ -171,7 +172,8 @@ def load_models(model_dir: str | Path, onnx_threads: int = 1, mask_threshold: fl
     config, source = pseudomask_config(classifier_card)
     loaded, detector_path = load_detector(model_dir, detector)
     models = Models(classifier, unet, {CLASSIFIER: classifier_card, UNET: unet_card}, float(cam_scale),
-                    float(mask_threshold), config, source, loaded, detector_path)
+                    float(mask_threshold), config, source, loaded, detector_path,
+                    sha256_of(detector_path) if detector_path else None)
     try:  # warm-up: the first run allocates ONNX Runtime's buffers; also proves the graphs fit together
         result, _ = models.inspect(np.zeros((1, PATCH_SIZE, PATCH_SIZE), np.uint8))
     except Exception as error:  # noqa: BLE001 - any failure here means the models are unusable

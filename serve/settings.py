@@ -17,6 +17,8 @@
 | RIAWELC_GATE_NO_DEFECT | unset (off) | /segment/unet returns an empty mask when P(no_defect) is above this |
 | RIAWELC_MASK_THRESHOLD | the U-Net card's threshold, else 0.5 | U-Net probability above which a pixel is defect |
 | RIAWELC_LOG_LEVEL | INFO | level of the JSON access log (logger riawelc.access) |
+| RIAWELC_MM_PER_PIXEL | unset (no scale) | /inspect: the pixel size in mm of films whose file gives none (DICOM pixel spacing and TIFF resolution come first; the query parameter mm_per_pixel overrides both); unset, such films get sizes in px and no verdict. GDXray films: 0.0403 |
+| RIAWELC_RULES | unset (no verdict) | /inspect: acceptance rules (a riawelc-acceptance-1 YAML file, e.g. profiles/acceptance-example.yaml, an example only); a file that cannot be used keeps the service unready, with the reason |
 """
 
 from __future__ import annotations
@@ -33,7 +35,7 @@ class SettingsError(ValueError):
     """A setting with a value the service cannot use; the message names the variable."""
 
 
-def _number(env: dict[str, str], name: str, default, kind=int, low=None, high=None):
+def _number(env: dict[str, str], name: str, default, kind=int, low=None, high=None, positive=False):
     raw = env.get(PREFIX + name, "").strip()
     if not raw:
         return default
@@ -41,9 +43,16 @@ def _number(env: dict[str, str], name: str, default, kind=int, low=None, high=No
         value = kind(raw)
     except ValueError:
         raise SettingsError(f"{PREFIX}{name}={raw!r} is not {'an integer' if kind is int else 'a number'}") from None
+    if positive and not value > 0:
+        raise SettingsError(f"{PREFIX}{name}={raw!r} must be positive")
     if (low is not None and value < low) or (high is not None and value > high):
         raise SettingsError(f"{PREFIX}{name}={raw!r} must lie in [{low}, {high if high is not None else 'inf'}]")
     return value
+
+
+def _path(env: dict[str, str], variable: str) -> Path | None:
+    raw = env.get(variable, "").strip()
+    return Path(raw) if raw else None
 
 
 def parse_rate_limit(text: str) -> tuple[str, int]:
@@ -72,6 +81,8 @@ class Settings:
     gate_no_defect: float | None = None
     mask_threshold: float | None = None
     log_level: str = "INFO"
+    mm_per_pixel: float | None = None
+    rules: Path | None = None
 
     @classmethod
     def from_env(cls, environ: dict[str, str] | None = None) -> Settings:
@@ -80,7 +91,7 @@ class Settings:
         origins = tuple(o.strip() for o in env.get(PREFIX + "CORS_ORIGINS", "").split(",") if o.strip())
         return cls(
             model_dir=Path(env.get(PREFIX + "MODEL_DIR", "").strip() or "models"),
-            detector=Path(env[PREFIX + "DETECTOR"].strip()) if env.get(PREFIX + "DETECTOR", "").strip() else None,
+            detector=_path(env, PREFIX + "DETECTOR"),
             api_key=env.get(PREFIX + "API_KEY") or None,
             max_body_bytes=_number(env, "MAX_BODY_BYTES", cls.max_body_bytes, low=1024),
             max_pixels=_number(env, "MAX_PIXELS", cls.max_pixels, low=1),
@@ -94,4 +105,6 @@ class Settings:
             gate_no_defect=_number(env, "GATE_NO_DEFECT", None, float, 0.0, 1.0),
             mask_threshold=_number(env, "MASK_THRESHOLD", None, float, 0.0, 1.0),
             log_level=(env.get(PREFIX + "LOG_LEVEL", "").strip() or "INFO").upper(),
+            mm_per_pixel=_number(env, "MM_PER_PIXEL", None, float, positive=True),
+            rules=_path(env, PREFIX + "RULES"),
         )

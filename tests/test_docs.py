@@ -17,7 +17,8 @@ from serve.settings import PREFIX, Settings
 
 REPO = Path(__file__).resolve().parents[1]
 README = REPO / "README.md"
-SUBPACKAGES = ("data", "learn", "deploy", "inspect", "metrics", "films", "synth", "cli")
+SUBPACKAGES = ("data", "learn", "deploy", "inspect", "metrics", "films", "synth", "cli", "radiograph", "indications",
+               "acceptance", "report", "assessment")
 HEAVY = ("tensorflow", "keras", "sklearn", "pandas")
 
 # Runs `mkdocs build` and then says which heavy packages the build imported, whether it passed or not.

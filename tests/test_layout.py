@@ -1,7 +1,7 @@
 """The package's plan, checked from the source (AST, function bodies included; nothing is imported):
-riawelc.inspect and all it imports stay free of TensorFlow, Keras, pandas and scikit-learn; serve/ uses only
-riawelc.inspect and the top level; no module takes another module's private names; nothing but tests imports a
-stage."""
+the service-safe subpackages (riawelc.inspect, and issue 18's radiograph, indications, acceptance, report and
+assessment) and all they import stay free of TensorFlow, Keras, pandas and scikit-learn; serve/ uses only those
+and the top level; no module takes another module's private names; nothing but tests imports a stage."""
 
 import ast
 from pathlib import Path
@@ -13,6 +13,8 @@ from tests.stage_deps import import_closure, imported_modules, module_file, modu
 REPO = Path(__file__).resolve().parents[1]
 HEAVY = ("tensorflow", "keras", "pandas", "sklearn")
 TOP_LEVEL = {"riawelc", "riawelc.constants", "riawelc.images", "riawelc.seam", "riawelc.digest", "riawelc.quiet"}
+# What the service may import besides the top level: each is checked free of HEAVY with all it imports.
+SERVICE_SAFE = ("inspect", "radiograph", "indications", "acceptance", "report", "assessment")
 STAGE_PLUMBING = {"stages", "stages.common", "stages.validation", "stages.sections", "stages.realfilms",
                   "stages.realfilms.common", "stages.realfilms.detection"}
 
@@ -27,16 +29,28 @@ def heavy_imports(files: set[str], repo: Path = REPO) -> list[str]:
             if module.split(".")[0] in HEAVY]
 
 
-def inspect_closure(repo: Path = REPO) -> set[str]:
+def package_closure(package: str = "inspect", repo: Path = REPO) -> set[str]:
+    """Every repo file that importing any module of riawelc.<package> may run."""
     files = set()
-    for path in python_files("riawelc/inspect") if repo == REPO else sorted((repo / "riawelc/inspect").rglob("*.py")):
+    for path in sorted(f for f in (repo / "riawelc" / package).rglob("*.py") if "__pycache__" not in f.parts):
         files |= import_closure(module_name(path, repo), repo)
     return files
+
+
+def inspect_closure(repo: Path = REPO) -> set[str]:
+    return package_closure("inspect", repo)
 
 
 def test_inspect_and_all_it_imports_never_import_tensorflow_keras_pandas_or_sklearn():
     closure = inspect_closure()
     assert "riawelc/inspect/film.py" in closure and "riawelc/images.py" in closure
+    assert heavy_imports(closure) == []
+
+
+@pytest.mark.parametrize("package", SERVICE_SAFE[1:])
+def test_the_other_service_safe_packages_and_all_they_import_stay_light(package):
+    closure = package_closure(package)
+    assert f"riawelc/{package}/__init__.py" in closure
     assert heavy_imports(closure) == []
 
 
@@ -50,15 +64,28 @@ def test_the_boundary_check_sees_imports_inside_functions(tmp_path):
     assert heavy_imports(inspect_closure(tmp_path), tmp_path) == ["riawelc/tables.py: pandas"]
 
 
-def test_serve_imports_only_riawelc_inspect_and_the_top_level():
-    outside = []
+def service_safe(module: str) -> bool:
+    return module in TOP_LEVEL or module.split(".")[:2] in [["riawelc", package] for package in SERVICE_SAFE]
+
+
+def test_serve_imports_only_the_service_safe_packages_and_the_top_level():
+    outside, used = [], set()
     for path in python_files("serve"):
         for module in imported_modules(path, REPO):
             if module.split(".")[0] != "riawelc" or module_file(module, REPO) is None:
                 continue  # another library, or a name (not a module) such as riawelc.__version__
-            if module not in TOP_LEVEL and module != "riawelc.inspect" and not module.startswith("riawelc.inspect."):
+            if service_safe(module):
+                used.add(module.split(".")[1] if "." in module else module)
+            else:
                 outside.append(f"{path.relative_to(REPO)}: {module}")
     assert outside == []
+    assert {"inspect", "radiograph", "acceptance", "report", "assessment"} <= used  # the check sees real imports
+
+
+def test_the_serve_check_refuses_what_lies_outside():
+    assert service_safe("riawelc.radiograph.dicom") and service_safe("riawelc.images")
+    assert not service_safe("riawelc.learn.models") and not service_safe("riawelc.data")
+    assert not service_safe("riawelc.reports")  # a name that only starts like a safe package
 
 
 def private_names_taken(path: Path) -> list[str]:

@@ -3,12 +3,16 @@
 The real server (uvicorn, app factory) runs on 127.0.0.1 with tiny exported models; the browser uploads a patch,
 submits, and the page must show the class /predict returns for the same file, the three images and the notice.
 In the film view it uploads a synthetic film: the overlay, the regions /inspect returns (or "no regions"), zoom by
-the slider and by Ctrl + wheel, and a click on a region that brings it into view.
+the slider and by Ctrl + wheel, and a click on a region that brings it into view. With a detector and the example
+acceptance rules it uploads a DICONDE film with `<script>` in its file name and component name: the indications and
+the verdict /inspect gives, the header as text, and the Report button that opens the film's inspection report in a
+new tab.
 Skips only when the chromium binaries are absent (install: `apt-get install chromium chromium-driver`).
 """
 
 import base64
 import json
+import os
 import shutil
 from pathlib import Path
 
@@ -33,10 +37,14 @@ pytestmark = pytest.mark.skipif(
 
 
 @pytest.fixture(scope="module")
-def server(tmp_path_factory):
+def models(tmp_path_factory) -> Path:
     from tests.serve.make_models import make_models
 
-    models = make_models(tmp_path_factory.mktemp("page-models"))
+    return make_models(tmp_path_factory.mktemp("page-models"))
+
+
+@pytest.fixture(scope="module")
+def server(models):
     with live_server(models) as running:
         yield running
 
@@ -203,3 +211,100 @@ def test_film_view_shows_the_overlay_and_regions_and_zooms(server, browser, film
     # The patch view is still there beside it.
     for element_id in ("file-input", "submit", "result-class", "overlay"):
         assert browser.find_element(By.ID, element_id)
+
+
+@pytest.fixture(scope="module")
+def judging_server(models, tmp_path_factory):
+    """The service with a detector (every spot porosity) and the example acceptance rules."""
+    from tests.serve.test_film_assessment import EXAMPLE_RULES, porosity_detector
+
+    detector = porosity_detector(tmp_path_factory.mktemp("page-detector") / "detector.json")
+    env = {**os.environ, "RIAWELC_DETECTOR": str(detector), "RIAWELC_RULES": str(EXAMPLE_RULES)}
+    with live_server(models, env=env) as running:
+        yield running
+
+
+def page_errors(browser) -> list[str]:
+    return [entry["message"] for entry in browser.get_log("browser")
+            if entry["level"] == "SEVERE" and "favicon.ico" not in entry["message"]]
+
+
+def test_the_page_opens_the_report_of_the_film_it_inspected(judging_server, browser, tmp_path):
+    from selenium.webdriver.common.by import By
+    from selenium.webdriver.support.ui import Select, WebDriverWait
+
+    from tests.serve.test_film_assessment import SCRIPT, dicom_bytes
+    from tests.test_report import Page
+
+    path = tmp_path / "<script>alert(2).dcm"
+    path.write_bytes(dicom_bytes(tmp_path, "made.dcm", patient=SCRIPT))
+    query = "source=candidates&region=seam&thickness=5"
+    expected = httpx.post(f"{judging_server.url}/inspect?{query}&overlay=false",
+                          files={"file": (path.name, path.read_bytes(), "application/dicom")}, timeout=120)
+    assert expected.status_code == 200, expected.text
+    expected = expected.json()
+    assert expected["indications"] and expected["verdicts"]
+
+    browser.get(f"{judging_server.url}/")
+    level = browser.find_element(By.ID, "film-level")
+    WebDriverWait(browser, 30, poll_frequency=0.2).until(lambda driver: level.is_enabled())  # /model/info's rules
+    assert [o.text for o in Select(level).options] == ["all levels", "example-strict", "example-lenient"]
+    Select(browser.find_element(By.ID, "film-source")).select_by_value("candidates")
+    browser.find_element(By.ID, "film-thickness").send_keys("5")
+    browser.find_element(By.ID, "film-input").send_keys(str(path))
+    browser.find_element(By.ID, "film-submit").click()
+
+    def inspected(driver):
+        error = driver.find_element(By.ID, "film-error").text.strip()
+        if error:
+            raise AssertionError(f"the film view shows an error: {error}")
+        return driver.find_elements(By.CSS_SELECTOR, "#film-indications tbody tr")
+
+    rows = WebDriverWait(browser, 120, poll_frequency=0.2).until(inspected)
+    assert len(rows) == len(expected["indications"])
+    first = expected["indications"][0]
+    cells = [cell.text for cell in rows[0].find_elements(By.TAG_NAME, "td")]
+    assert cells[:2] == [str(first["number"]), "porosity"] and float(cells[2]) == pytest.approx(first["length_mm"],
+                                                                                                  abs=0.006)
+    verdicts = browser.find_element(By.ID, "film-verdicts").text
+    for verdict in expected["verdicts"]:
+        assert f"Level {verdict['level']}, t = 5 mm: {verdict['decision']}" in verdicts, verdicts
+        for reason in verdict["reasons"]:
+            assert reason["text"] in verdicts
+    assert "from DICOM PixelSpacing" in browser.find_element(By.ID, "film-scale").text
+    assert SCRIPT in browser.find_element(By.ID, "film-header").text  # shown as text ...
+    assert browser.execute_script("return document.querySelectorAll('#film-view script, #film-view b').length") == 0
+
+    browser.save_screenshot(str(tmp_path / "service_page_dicom.png"))
+    print(f"screenshot: {tmp_path / 'service_page_dicom.png'}")
+    page_tab = browser.current_window_handle
+    browser.find_element(By.ID, "film-report").click()
+    WebDriverWait(browser, 30, poll_frequency=0.2).until(lambda driver: len(driver.window_handles) == 2)
+    report_tab = next(handle for handle in browser.window_handles if handle != page_tab)
+    browser.switch_to.window(report_tab)
+    try:
+        WebDriverWait(browser, 120, poll_frequency=0.2).until(
+            lambda driver: driver.execute_script("return document.getElementById('indications') !== null"))
+        assert browser.current_url.startswith("blob:")
+        assert browser.title == f"Inspection report: {path.name}"  # the file name as text, not a script
+        assert browser.execute_script("return document.querySelectorAll('script').length") == 0
+        page = Page()
+        page.feed(browser.page_source)
+        header, *table = page.table
+        assert header[:3] == ["No.", "class", "length mm"] and len(table) == len(expected["indications"])
+        assert [row[0] for row in table] == [str(i["number"]) for i in expected["indications"]]
+        text = browser.find_element(By.TAG_NAME, "body").text
+        assert SCRIPT in text and "example-strict" in text and "aid for the inspector" in text
+        images = browser.find_elements(By.TAG_NAME, "img")
+        assert images and all(browser.execute_script("return arguments[0].complete && arguments[0].naturalWidth",
+                                                     image) > 0 for image in images)
+        screenshot = tmp_path / "service_report.png"
+        browser.save_screenshot(str(screenshot))
+        print(f"screenshot: {screenshot}")
+    finally:
+        browser.close()
+        browser.switch_to.window(page_tab)
+    link = browser.find_element(By.ID, "film-report-link")
+    assert link.is_displayed() and link.get_attribute("href").startswith("blob:")
+    assert link.text == f"report of {path.name}"
+    assert not page_errors(browser), page_errors(browser)

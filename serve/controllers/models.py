@@ -14,7 +14,8 @@ class ModelsController(GuardedController):
     problems = problem_responses(401, 503)
 
     @get("/model/info",
-         summary="KServe V2 (Open Inference Protocol) model metadata, classes, hashes, metrics and training data")
+         summary="KServe V2 (Open Inference Protocol) model metadata, classes, hashes, metrics and training data; "
+                 "the acceptance rules of /inspect")
     async def model_info(self, service: Service) -> Response[ModelInfo]:
         models = service.require_models()
-        return versioned(models, cards.model_info(models))
+        return versioned(models, cards.model_info(models, service.rules_info))

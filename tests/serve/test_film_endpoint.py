@@ -30,8 +30,12 @@ def film_upload(data: bytes, name: str = "film.png", content_type: str = "image/
     return upload(data, name, content_type)
 
 
-def expected_regions(inspection) -> list[dict]:
-    return [{**r.as_dict(), "box": list(r.box)} for r in inspection.regions]
+def expected_regions(inspection, mm_per_pixel: float | None = None) -> list[dict]:
+    """The regions as /inspect gives them: area_mm2 at the film's scale, None without one (never at GDXray's
+    0.0403 mm by default, as inspect_film's own area_mm2 is)."""
+    return [{**r.as_dict(), "box": list(r.box),
+             "area_mm2": round(r.area_px * mm_per_pixel**2, 4) if mm_per_pixel else None}
+            for r in inspection.regions]
 
 
 @pytest.mark.parametrize("source", ["unet", "cam"])
@@ -49,6 +53,7 @@ def test_8bit_png_film_gives_the_regions_of_inspect_film(client, reference, film
     assert body["settings"]["source"] == source and body["seconds"] > 0
     assert body["input"] == {"filename": "film.png", "format": "PNG", "mode": "L",
                              "original_size": list(film.shape), "resized": False, "conversions": []}
+    assert body["mm_per_pixel"] is None and body["defect_area_mm2"] is None and body["scale"]["source"] == "none"
     assert body["model_version"] == response.headers["x-model-version"]
     assert np.abs(png_pixels(body["overlay_png"]).astype(int) - overlay(film, expected)).max() <= 1
     for region in body["regions"]:
@@ -115,10 +120,10 @@ def test_bad_films_and_parameters_get_problem_details(client, film):
 
 def test_health_answers_while_a_long_inspection_runs(client, monkeypatch):
     """A whole 1,300 x 3,000 film (about 250 windows) runs in the pool; /health stays fast meanwhile."""
-    import serve.results
+    import riawelc.assessment.film
 
     entered, release = threading.Event(), threading.Event()
-    real = serve.results.inspect_film
+    real = riawelc.assessment.film.inspect_film
 
     def long_inspection(*args, **kwargs):
         entered.set()
@@ -126,7 +131,7 @@ def test_health_answers_while_a_long_inspection_runs(client, monkeypatch):
         release.wait(60)  # and held until they are done, so that the request is surely in flight
         return result
 
-    monkeypatch.setattr(serve.results, "inspect_film", long_inspection)
+    monkeypatch.setattr(riawelc.assessment.film, "inspect_film", long_inspection)
     data = encode(film_image(1300, 3000, seed=3))
     answer = {}
     worker = threading.Thread(target=lambda: answer.setdefault(
@@ -160,13 +165,16 @@ def test_inspect_is_guarded_limited_and_measured_like_the_other_endpoints(client
     operation = schema["paths"]["/inspect"]["post"]
     assert {"200", "400", "401", "413", "415", "422", "429", "503"} <= set(operation["responses"])
     assert "RIAWELC_MAX_FILM_PIXELS" in operation["responses"]["413"]["description"]
-    assert {p["name"] for p in operation["parameters"]} == {"source", "region", "threshold", "overlay"}
+    assert {p["name"] for p in operation["parameters"]} == {"source", "region", "threshold", "overlay", "mm_per_pixel",
+                                                          "level", "thickness", "invert", "weld_id", "inspector",
+                                                          "iqi"}
     assert set(schema["components"]["schemas"]["FilmSource"]["enum"]) == {"unet", "unet_gated", "cam", "cam_dark",
                                                                          "candidates"}
 
     page = client.get("/").text
     for element in ("film-input", "film-source", "film-region", "film-submit", "film-overlay", "film-zoom",
-                    "film-regions", "film-no-regions", "film-viewport", "film-summary", "film-error"):
+                    "film-regions", "film-no-regions", "film-viewport", "film-summary", "film-error", "film-mm",
+                    "film-level", "film-thickness", "film-report", "film-indications", "film-verdicts"):
         assert f'id="{element}"' in page, element
     guarded = start(api_key="s3cret")
     assert_problem(guarded.post("/inspect", files=data), 401, "X-API-Key")

@@ -21,9 +21,11 @@ def test_every_variable_is_read():
         "RIAWELC_QUEUE_LIMIT": "0", "RIAWELC_ONNX_THREADS": "2", "RIAWELC_RATE_LIMIT": "60/minute",
         "RIAWELC_CORS_ORIGINS": "http://a.example, http://b.example", "RIAWELC_GATE_NO_DEFECT": "0.9",
         "RIAWELC_MASK_THRESHOLD": "0.4", "RIAWELC_LOG_LEVEL": "warning", "RIAWELC_DETECTOR": "/srv/detector.json",
+        "RIAWELC_MM_PER_PIXEL": "0.0403", "RIAWELC_RULES": " /srv/rules.yaml ",
     })
     assert settings == Settings(Path("/srv/models"), Path("/srv/detector.json"), "k", 5000, 1_000_000, 9_000_000, 8, 3, 0, 2, ("minute", 60),
-                                ("http://a.example", "http://b.example"), 0.9, 0.4, "WARNING")
+                                ("http://a.example", "http://b.example"), 0.9, 0.4, "WARNING", 0.0403,
+                                Path("/srv/rules.yaml"))
 
 
 @pytest.mark.parametrize("name, value, words", [
@@ -32,6 +34,9 @@ def test_every_variable_is_read():
     ("RIAWELC_GATE_NO_DEFECT", "1.5", "must lie in"),
     ("RIAWELC_RATE_LIMIT", "fast", "<count>/<unit>"),
     ("RIAWELC_RATE_LIMIT", "10/fortnight", "<count>/<unit>"),
+    ("RIAWELC_MM_PER_PIXEL", "0", "must be positive"),
+    ("RIAWELC_MM_PER_PIXEL", "-0.04", "must be positive"),
+    ("RIAWELC_MM_PER_PIXEL", "40um", "not a number"),
 ])
 def test_bad_values_name_the_variable(name, value, words):
     with pytest.raises(SettingsError, match=name) as caught:
