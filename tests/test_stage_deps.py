@@ -33,6 +33,11 @@ def test_every_real_film_stage_lists_exactly_its_code_deps():
     assert dep_problems(REPO / "realfilms" / "dvc.yaml", REPO) == []
 
 
+def test_the_batch_stage_lists_exactly_its_code_deps():
+    """batch/dvc.yaml: a command with an argument, deps templated from batch/params.yaml, wdir .."""
+    assert dep_problems(REPO / "batch" / "dvc.yaml", REPO) == []
+
+
 @pytest.mark.parametrize("stage, removed", [
     ("dedup", "riawelc/images.py"),
     ("evaluate", "riawelc/quiet.py"),

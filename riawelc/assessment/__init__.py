@@ -4,8 +4,8 @@ at each acceptance level (riawelc.acceptance) and write the record and the repor
 scikit-learn or pandas."""
 
 from riawelc.assessment.film import Assessment, Judging, assess
-from riawelc.assessment.folder import Reading, assess_folder, folder_films
+from riawelc.assessment.folder import Reading, assess_folder, folder_films, write_assessment
 from riawelc.assessment.provenance import model_provenance, rules_provenance
 
 __all__ = ["Assessment", "Judging", "Reading", "assess", "assess_folder", "folder_films", "model_provenance",
-           "rules_provenance"]
+           "rules_provenance", "write_assessment"]

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from riawelc.acceptance import Level, Verdict, judge
+from riawelc.acceptance import Level, RuleSet, Verdict, judge
 from riawelc.indications import FilmIndications, IndicationSettings, measure_indications
 from riawelc.inspect.film import FilmInspection, FilmModels, FilmSettings, inspect_film
 from riawelc.radiograph import Radiograph
@@ -18,6 +18,12 @@ class Judging:
     levels: tuple[Level, ...] = ()
     t_mm: float | None = None
     indications: IndicationSettings = field(default_factory=IndicationSettings)
+
+    @classmethod
+    def from_rules(cls, rules: RuleSet, levels: list[str] | None = None, t_mm: float | None = None) -> Judging:
+        """The named levels of a rule set (default: all), checked against t; raises AcceptanceError."""
+        return cls(tuple(rules.check(levels or list(rules.levels), t_mm)), t_mm,
+                   IndicationSettings(rules.cluster_distance_mm, rules.reference_length_mm))
 
 
 @dataclass

@@ -4,6 +4,7 @@ arguments itself. Bad input is one error line on stderr and exit code 2, without
     riawelc films      GDXray/BAM films -> a labelled patch tree          (riawelc.films.tree)
     riawelc composite  synthetic defects drawn onto a patch tree's windows (riawelc.synth.composite)
     riawelc inspect    whole-film inspection of a folder of films          (riawelc.inspect.film)
+    riawelc inspect-batch  many films into one results table, resumable, on Ray too (riawelc.batch)
     riawelc quantize   int8 copies of the exported models                  (riawelc.deploy.quantize)
     riawelc serve      the HTTP service on uvicorn                         (serve.app)
 
@@ -16,7 +17,7 @@ from typing import Annotated
 import typer
 
 import riawelc
-from riawelc.cli import composite, films, inspection, quantize, service
+from riawelc.cli import batch, composite, films, inspection, quantize, service
 from riawelc.cli.common import help_text
 
 __all__ = ["app", "main"]
@@ -48,7 +49,7 @@ def _root(
 
 
 COMMANDS = {"films": films.films, "composite": composite.composite, "inspect": inspection.inspect_films,
-            "quantize": quantize.quantize, "serve": service.serve}  # (the modules stay riawelc.cli.<module>)
+            "inspect-batch": batch.inspect_batch, "quantize": quantize.quantize, "serve": service.serve}  # (the modules stay riawelc.cli.<module>)
 for name, command in COMMANDS.items():
     app.command(name, help=help_text(command))(command)
 
