@@ -59,13 +59,19 @@ def test_every_film_gets_one_row_and_bad_films_are_error_rows(batch):
         assert (batch / "out" / "indications" / f"{r['output']}.json").is_file()
 
 
-def test_a_glob_and_a_list_name_the_films_and_a_missing_one_is_an_error_row(batch):
+def test_a_glob_and_a_list_name_the_films_and_missing_unreadable_or_large_ones_are_error_rows(batch):
+    (batch / "folder.png").mkdir()
     (batch / "list.csv").write_text("path,weld\nfilms/film_00.png,A\nfilms/film_02.png,B\nfilms/gone.png,C\n"
-                                    "films/film_00.png,A\n")
+                                    "films/film_00.png,A\nfolder.png,D\n")
     result = run(batch, batch / "list.csv")
     rows = rows_by_path(batch / "out")
-    assert result.exit_code == 1 and len(rows) == 3  # the film named twice is one row
+    assert result.exit_code == 1 and len(rows) == 4  # the film named twice is one row
     assert rows[str(batch / "films" / "gone.png")]["status"] == "error"
+    unreadable = rows[str(batch / "folder.png")]
+    assert unreadable["error"].startswith("cannot read") and unreadable["retry"]  # tried again on a rerun
+    (batch / "one.txt").write_text("# a text list\nfilms/film_01.png\n")
+    assert run(batch, batch / "one.txt", "--max-mb", "0.001", out="small").exit_code == 1
+    assert "over the limit" in rows_by_path(batch / "small")[str(batch / "films" / "film_01.png")]["error"]
     assert run(batch, str(batch / "films" / "film_0*.png"), out="globbed").exit_code == 0
     assert len(rows_by_path(batch / "globbed")) == 3
     assert run(batch, batch / "nowhere").exit_code == 2

@@ -8,6 +8,7 @@ part of; "ray://host:10001" is a Ray Client connection. Ray is imported only her
 
 from __future__ import annotations
 
+import os
 import time
 from collections.abc import Iterable, Iterator
 
@@ -36,8 +37,8 @@ class RayEngine:
             if self.address:
                 ray.init(address=self.address)
             else:
-                ray.init(num_cpus=int(max(1, (self.workers or 1) * self.cpus)), include_dashboard=False,
-                         object_store_memory=self.object_store_bytes)
+                ray.init(num_cpus=int(max(1, (self.workers or os.cpu_count() or 1) * self.cpus)),
+                         include_dashboard=False, object_store_memory=self.object_store_bytes)
             self.started_ray = True
         self.ray_seconds = time.perf_counter() - started  # reported apart from the films' rate
         workers = self.workers or max(1, int(ray.cluster_resources().get("CPU", 1) // self.cpus))
