@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.stage_deps import import_closure, imported_modules, module_file, module_name
+from tests.stages.stage_deps import import_closure, imported_modules, module_file, module_name
 
 REPO = Path(__file__).resolve().parents[1]
 HEAVY = ("tensorflow", "keras", "pandas", "sklearn")

@@ -10,7 +10,7 @@ import typer
 from riawelc.cli.common import fail
 
 # riawelc.synth.composite's CONTRAST and SHAPES, here so that `riawelc --help` does not import it
-# (tests/test_cli.py checks that they agree).
+# (tests/cli/test_cli.py checks that they agree).
 CONTRAST = (4.0, 14.0)
 SHAPES = ("sample", "film")
 

@@ -18,10 +18,10 @@ from riawelc.inspect.detector import Detector
 from riawelc.inspect.trees import TreeEnsemble
 from riawelc.report import DISCLAIMER
 from tests.conftest import REPO
-from tests.radiograph_files import weld_values, write_dicom, write_jpeg_ls_without_handler
+from tests.radiograph.radiograph_files import weld_values, write_dicom, write_jpeg_ls_without_handler
 from tests.serve.conftest import encode, film_image, upload
 from tests.serve.test_app import assert_problem
-from tests.test_report import SCRIPT, Page, assert_table_matches
+from tests.report.test_report import SCRIPT, Page, assert_table_matches
 
 EXAMPLE_RULES = REPO / "profiles" / "acceptance-example.yaml"  # not in the service-only venv's test folder
 SPACING = 0.1  # mm per pixel of the DICONDE films here

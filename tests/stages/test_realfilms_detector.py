@@ -1,0 +1,86 @@
+"""The real-film detector's stages (masked, cells, model) on a small fake GDXray folder: three synthetic hand-masked
+films, and the W0003 fixture folder of tests/films/test_films.py with its real-values.xls."""
+
+import json
+
+import numpy as np
+import pytest
+import yaml
+
+from riawelc.images import write_png
+from riawelc.inspect.detector import Detector
+from riawelc.synth.film import FilmSpec, generate_film
+from tests.films.test_films import write_film_folder
+from tests.stages.test_realfilms import run_stage
+
+MASKED = ["bam5", "RRT-12R", "RRT-22R"]
+
+
+@pytest.fixture(scope="module")
+def workspace(tmp_path_factory, onnx_models):
+    root = tmp_path_factory.mktemp("realfilms-detector")
+    gdxray = root / "gdxray"
+    for k, name in enumerate(MASKED, 1):
+        film, mask, _ = generate_film(np.random.default_rng(20 + k), FilmSpec(height=360, width=1200, defects=5))
+        write_png(gdxray / "W0001" / f"W0001_000{k}.png", film)
+        write_png(gdxray / "W0002" / f"W0002_000{k}.png", mask * np.uint8(255))
+    (gdxray / "W0001" / "W0001_readme.txt").write_text(
+        "".join(f"W0001_0{k} {name}.tif\n" for k, name in enumerate(MASKED, 1)))
+    write_film_folder(gdxray / "W0003")
+    params = {
+        "trees": {"films": str(gdxray / "W0003"), "options": "unused", "drawn_seed": 0},
+        "masked": {"root": str(gdxray)},
+        "detector": {"size": 41, "smooth": 1.0, "min_area": 12, "extents": [3.0, 5.0], "thresholds": [0.3, 0.6, 0.9],
+                     "seed": 0, "estimators": 20, "learning_rate": 0.1, "max_leaf_nodes": 7, "min_samples_leaf": 5},
+        "baselines": {"tophat_sizes": [25, 41], "tophat_levels": [3.0, 6.0], "hysteresis_extents": [3.0, 5.0],
+                      "hysteresis_peaks": [6.0, 12.0], "unet_models": str(onnx_models), "unet_thresholds": [0.3, 0.6]},
+        "cells": {"folds": 2, "seeds": [0], "thresholds": [0.2, 0.6], "min_areas": [12, 60], "tophat_levels": [3.0, 20.0],
+                  "class_estimators": 10},
+    }
+    (root / "realfilms").mkdir()
+    (root / "realfilms" / "params.yaml").write_text(yaml.safe_dump(params))
+    for stage in ("masked", "cells", "model"):
+        run_stage(root, f"stages.realfilms.{stage}")
+    return root
+
+
+def test_masked_stage_scores_every_method_leave_one_film_out(workspace):
+    results = json.loads((workspace / "results-real/realfilms/masked.json").read_text())
+    assert set(results["summary"]) == {"detector", "hysteresis", "tophat", "unet"}
+    for method, rows in results["per_film"].items():
+        assert set(rows) == set(MASKED), method
+        for row in rows.values():
+            assert 0 <= row["dice"] <= 1 and row["components"] > 0 and "chosen" in row
+    summary = results["summary"]["detector"]
+    assert summary["mean_dice"] == pytest.approx(np.mean([r["dice"] for r in results["per_film"]["detector"].values()]),
+                                                 abs=1e-4)
+    out = workspace / "realfilms/out/masked"
+    for name in MASKED:  # each film's detector never saw it; its sheet and mask are written
+        card = Detector.load(out / f"detector-{name}.json").card
+        assert card["held_out"] == name and name not in card["trained_on"] and len(card["trained_on"]) == 2
+        assert (out / "sheets" / f"{name}.png").is_file() and (out / "masks" / f"{name}.png").is_file()
+    assert Detector.load(out / "detector-all.json").card["trained_on"] == sorted(MASKED)
+
+
+def test_cells_stage_scores_the_tabled_films_beside_the_trivial_predictor(workspace):
+    cells = json.loads((workspace / "results-real/realfilms/cells.json").read_text())
+    scored = cells["defect_vs_none"]
+    p = cells["prevalence"]
+    assert scored["every_cell"]["f1"] == pytest.approx(2 * p / (1 + p), abs=1e-3)
+    assert set(scored) == {"detector", "tophat", "every_cell", "hand_masks"}
+    assert "RRT-30R" in cells["films_scored"] and cells["cells"] == sum(f["cells"] for f in cells["films_scored"].values())
+    notes = " ".join(cells["notes"])
+    assert "RRT-40R: left out" in notes  # its rows are unusable
+    assert "RRT-88R: unreadable" in notes  # a film the inspection cannot read: its cells count as missed
+    assert cells["films_scored"]["RRT-88R"]["region"] == "unreadable"
+
+
+def test_model_stage_writes_a_detector_the_inspection_loads_with_its_card(workspace):
+    path = workspace / "realfilms/out/models/detector.json"
+    detector = Detector.load(path)
+    card = detector.card
+    assert card["rejector_trained_on"] == sorted(MASKED)
+    assert card["scores"]["masked_films_leave_one_film_out"]["mean_dice"] == json.loads(
+        (workspace / "results-real/realfilms/masked.json").read_text())["summary"]["detector"]["mean_dice"]
+    assert detector.classifier is None or detector.classifier.classes == ["crack", "lack_of_penetration", "porosity"]
+    assert "classifier_trained_on" in card and "labels" in card["classifier_trained_on"]
