@@ -8,6 +8,8 @@ from pathlib import Path
 
 import yaml
 
+from riawelc.quiet import QUIET_TENSORFLOW
+
 REPO = Path(__file__).resolve().parents[2]
 VENV_BIN = Path(sys.executable).parent
 
