@@ -36,7 +36,7 @@ from PIL import Image, UnidentifiedImageError
 from riawelc.constants import PATCH_SIZE
 from riawelc.images import WINDOW_PERCENTILES, BadImage, decode_gray, window_to_uint8
 from riawelc.radiograph import DICOM_SUFFIXES, Radiograph, RadiographError, decode_radiograph
-from riawelc.radiograph.dicom import DicomError, check_header, is_dicom
+from riawelc.radiograph.dicom import DicomError, DicomTooLarge, UndecodableTransferSyntax, check_header, is_dicom
 
 FORMATS = ("PNG", "JPEG", "TIFF")
 ALPHA_MODES = ("LA", "La", "PA", "RGBA", "RGBa")
@@ -167,35 +167,23 @@ def read_dicom_header(data: bytes, name: str, max_pixels: int) -> tuple[str, int
     DecodeError: 413 over the pixel limit, 415 a compressed transfer syntax no installed handler decodes, 422
     anything else this reader cannot use."""
     import pydicom
-    from pydicom.pixels import get_decoder
 
     try:
         ds = pydicom.dcmread(io.BytesIO(data), stop_before_pixels=True)
-        rows, columns = int(ds.get("Rows") or 0), int(ds.get("Columns") or 0)
-        frames = int(ds.get("NumberOfFrames", 1) or 1)
     except Exception as error:  # noqa: BLE001 - a malformed header can raise almost anything in pydicom
         raise DecodeError(422, "undecodable-dicom", "Undecodable DICOM file",
                           f"{name}: not a readable DICOM file ({type(error).__name__}: {error})") from None
-    if rows * columns * frames > max_pixels:
-        raise DecodeError(413, "too-many-pixels", "Image has too many pixels",
-                          f"{name}: {columns} x {rows} px x {frames} frame(s) = {rows * columns * frames} pixels, "
-                          f"the limit is {max_pixels}")
-    uid = ds.file_meta.get("TransferSyntaxUID") if hasattr(ds, "file_meta") else None
-    if uid is not None:
-        try:
-            decoder = get_decoder(uid)
-        except NotImplementedError:
-            decoder = None
-        if decoder is None or not decoder.is_available:
-            handlers = "; ".join(decoder.missing_dependencies) if decoder is not None else ""
-            raise DecodeError(415, "unsupported-transfer-syntax", "Unsupported DICOM transfer syntax",
-                              f"{name}: no installed pixel handler decodes transfer syntax {uid.name} ({uid}); "
-                              "send the film uncompressed (Explicit VR Little Endian) or install a pydicom pixel "
-                              "handler beside the service" + (f" (one of: {handlers})" if handlers else ""))
     try:
-        check_header(ds, name, max_pixels)  # no image, several frames, colour, no transfer syntax
+        check_header(ds, name, max_pixels)  # riawelc.radiograph's own checks, before any pixel is decoded
+    except DicomTooLarge as error:
+        raise DecodeError(413, "too-many-pixels", "Image has too many pixels", str(error)) from None
+    except UndecodableTransferSyntax as error:
+        raise DecodeError(415, "unsupported-transfer-syntax", "Unsupported DICOM transfer syntax",
+                          f"{error}; send the film uncompressed (Explicit VR Little Endian) or install a pydicom "
+                          "pixel handler beside the service") from None
     except DicomError as error:
         raise DecodeError(422, "unusable-dicom", "Unusable DICOM file", str(error)) from None
+    columns, rows = int(ds.Columns), int(ds.Rows)
     bits = ds.get("BitsStored")
     return f"{ds.PhotometricInterpretation}" + (f" {bits}-bit" if bits else ""), columns, rows
 

@@ -20,6 +20,14 @@ class DicomError(ValueError):
     """A DICOM file that cannot be used; the message names the file and the problem."""
 
 
+class DicomTooLarge(DicomError):
+    """More pixels than the limit, read from the header (the service answers 413)."""
+
+
+class UndecodableTransferSyntax(DicomError):
+    """Pixels in a transfer syntax no installed pydicom handler decodes (the service answers 415)."""
+
+
 def is_dicom(data: bytes) -> bool:
     """The DICOM file format's magic: 'DICM' after the 128-byte preamble."""
     return len(data) >= 132 and data[128:132] == b"DICM"
@@ -45,7 +53,8 @@ def check_header(ds, name: str, max_pixels: int) -> None:
         raise DicomError(f"{name}: DICOM file without Rows/Columns (no image)")
     frames = int(ds.get("NumberOfFrames", 1) or 1)
     if rows * columns * frames > max_pixels:
-        raise DicomError(f"{name}: {columns} x {rows} px x {frames} frame(s) is over the pixel limit {max_pixels}")
+        raise DicomTooLarge(f"{name}: {columns} x {rows} px x {frames} frame(s) = {rows * columns * frames} pixels, "
+                            f"over the pixel limit {max_pixels}")
     if frames != 1:
         raise DicomError(f"{name}: {frames} frames; one film per file is read")
     if int(ds.get("SamplesPerPixel", 1)) != 1:
@@ -65,10 +74,11 @@ def _check_decoder(ds, name: str) -> None:
     try:
         decoder = get_decoder(uid)
     except NotImplementedError:
-        raise DicomError(f"{name}: transfer syntax {uid.name} ({uid}) has no pixel decoder in pydicom") from None
+        raise UndecodableTransferSyntax(f"{name}: transfer syntax {uid.name} ({uid}) has no pixel decoder in "
+                                        "pydicom") from None
     if not decoder.is_available:
         options = "; ".join(decoder.missing_dependencies) or "a pixel data plugin"
-        raise DicomError(f"{name}: transfer syntax {uid.name} ({uid}) is compressed and no installed pixel "
+        raise UndecodableTransferSyntax(f"{name}: transfer syntax {uid.name} ({uid}) is compressed and no installed pixel "
                          f"handler decodes it (one of: {options})")
 
 

@@ -125,6 +125,8 @@ def test_service_tests_pass_in_the_service_venv(service_venv, exported_models, t
     workdir.mkdir()
     shutil.copytree(REPO / "tests", workdir / "tests", ignore=IGNORE)
     shutil.copy2(REPO / "pyproject.toml", workdir / "pyproject.toml")
+    (workdir / "profiles").mkdir()  # the example acceptance rules the service's verdict tests load
+    shutil.copy2(REPO / "profiles" / "acceptance-example.yaml", workdir / "profiles" / "acceptance-example.yaml")
     report = tmp_path / "junit.xml"
     result = run(
         [str(service_venv / "bin/python"), "-m", "pytest", "tests/serve", "-q", "-p", "no:cacheprovider",
