@@ -1,6 +1,6 @@
 import re, sys, pathlib
 sys.path.insert(0, '.')
-from tests.stage_deps import import_closure, STAGE_COMMAND
+from tests.stages.stage_deps import import_closure, STAGE_COMMAND
 import yaml
 repo = pathlib.Path('.')
 for dvcfile in sys.argv[1:]:
