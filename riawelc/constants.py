@@ -39,3 +39,6 @@ CLASS_COLOURS = {"crack": (60, 60, 255), "lack_of_penetration": (255, 140, 40), 
 
 MM_PER_PIXEL = 0.0403  # GDXray / BAM films: 40.3 um per pixel (630 dpi)
 CLASS_INDEX = {name: i for i, name in enumerate(CLASSES)}
+
+# How a pseudo-mask is refined (riawelc.inspect.pseudomask): here so that params checks need not import it.
+REFINE_MODES = ("none", "dark")

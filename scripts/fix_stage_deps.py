@@ -14,7 +14,7 @@ for dvcfile in sys.argv[1:]:
         m = re.match(r'^  (\w+):\s*$', line)
         if m: current = m.group(1)
         spec = stages.get(current, {}); spec = spec.get('do', spec) if isinstance(spec, dict) else {}
-        if line.strip() == 'deps:' and spec and (cm := STAGE_COMMAND.fullmatch(spec['cmd'].strip())):
+        if line.split('#')[0].strip() == 'deps:' and spec and (cm := STAGE_COMMAND.fullmatch(spec['cmd'].strip())):
             indent = ' ' * (len(line) - len(line.lstrip()) + 2) + '- '
             prefix = '' if spec.get('wdir', '.') == '..' or path.parent == pathlib.Path('.') else '../'
             out.append(line); i += 1

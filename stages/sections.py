@@ -2,7 +2,7 @@
 real-film folds train alike) and pseudomask (the pseudomask stage, and export writes it into the U-Net's card).
 Kept here so that no stage imports another."""
 
-from riawelc.inspect.pseudomask import REFINE_MODES
+from riawelc.constants import REFINE_MODES
 from stages.validation import Rule, choice, flag, integer, number, number_pair, odd_integer, text
 
 SEED = integer(0, 2**32 - 1)

@@ -10,9 +10,7 @@ from dataclasses import dataclass
 import cv2
 import numpy as np
 
-from riawelc.constants import CLASSES, NO_DEFECT
-
-REFINE_MODES = ("none", "dark")
+from riawelc.constants import CLASSES, NO_DEFECT, REFINE_MODES
 
 
 @dataclass(frozen=True)

@@ -4,20 +4,20 @@ its leave-one-film-out protocol. The one subpackage that
 imports TensorFlow, Keras and scikit-learn; may import riawelc.data, riawelc.inspect, riawelc.metrics and the top
 level."""
 
-from riawelc.learn.arms import run_arm, train_cnn
-from riawelc.learn.classical import patch_features, train_classical
-from riawelc.learn.detector import (BoostingParams, Choice, average_ensembles, build_detector, choose_by_crossfit,
-                                    film_candidates, fit_ensemble, train_rejector)
-from riawelc.learn.determinism import seed_everything
-from riawelc.learn.lofo import leave_one_out_grid, mask_scores, summarise
-from riawelc.learn.gradcam import gradcam_model, gradcam_with_tape, load_cam_predictor
-from riawelc.learn.models import BACKBONES, build_classifier, cam_model
-from riawelc.learn.training import TrainConfig, predict_probabilities, train_classifier, train_config
-from riawelc.learn.unet import UNetTrainConfig, build_unet, train_unet
+from riawelc.lazy import lazy_exports
 
-__all__ = ["BoostingParams", "Choice", "average_ensembles", "build_detector", "choose_by_crossfit",
-           "film_candidates", "fit_ensemble", "leave_one_out_grid", "mask_scores", "summarise", "train_rejector",
-           "BACKBONES", "TrainConfig", "UNetTrainConfig", "build_classifier", "build_unet", "cam_model",
-           "gradcam_model", "gradcam_with_tape", "load_cam_predictor", "run_arm", "patch_features", "predict_probabilities",
-           "seed_everything", "train_classical", "train_classifier", "train_cnn", "train_config",
-           "train_unet"]
+# Public names by module; each is imported on first use (riawelc/lazy.py says why).
+EXPORTS = {
+    "arms": ("run_arm", "train_cnn"),
+    "classical": ("patch_features", "train_classical"),
+    "detector": ("BoostingParams", "Choice", "average_ensembles", "build_detector", "choose_by_crossfit",
+                 "film_candidates", "fit_ensemble", "train_rejector"),
+    "determinism": ("seed_everything",),
+    "lofo": ("leave_one_out_grid", "mask_scores", "summarise"),
+    "gradcam": ("gradcam_model", "gradcam_with_tape", "load_cam_predictor"),
+    "models": ("BACKBONES", "build_classifier", "cam_model"),
+    "training": ("TrainConfig", "predict_probabilities", "train_classifier", "train_config"),
+    "unet": ("UNetTrainConfig", "build_unet", "train_unet"),
+}
+__all__ = [name for names in EXPORTS.values() for name in names]
+__getattr__, __dir__ = lazy_exports(__name__, EXPORTS)
