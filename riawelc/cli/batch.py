@@ -82,6 +82,7 @@ def inspect_batch(
         choose_scale(None, mm_per_pixel, gdxray)
         judging, rule_set = o.judging_from(rules, level, thickness)
         files = film_sources(source)
+        detector = o.chosen_detector(models, detector)
         spec = ModelSpec(models, variant, detector, threads)
         chosen = probability_source or spec.default_source()
         settings = FilmSettings(stride=stride, region=region, source=chosen, threshold=threshold, min_area=min_area)

@@ -8,13 +8,19 @@ from typing import Annotated, Literal
 import typer
 
 from riawelc.cli.common import fail
+from riawelc.inspect.detector import DETECTOR_FILE
 from riawelc.inspect.film import MODEL_FILES, REGIONS, SOURCES, FilmSettings
 
 DEFAULTS = FilmSettings()
+# The real-film pipeline's detector (realfilms/dvc.yaml, stage model): the default when neither --detector nor
+# MODELS/detector.json names one, so that `riawelc inspect FOLDER --out OUT` on real films runs the real-film
+# method, not the embedded sample's synthetic-trained U-Net.
+REAL_FILM_DETECTOR = Path("realfilms") / "out" / "models" / DETECTOR_FILE
 
 Models = Annotated[Path, typer.Option("--models", help="folder with the exported models and cards")]
 Detector = Annotated[Path | None, typer.Option(
-    "--detector", help="the real-film detector (detector.json; default: MODELS/detector.json when it exists)",
+    "--detector", help=f"the real-film detector (detector.json; default: MODELS/{DETECTOR_FILE}, else "
+                       f"{REAL_FILM_DETECTOR.as_posix()}, when it exists)",
     show_default=False)]
 Variant = Annotated[Literal[tuple(MODEL_FILES)], typer.Option("--variant", help="fp32, int8 or int8_classifier models")]
 Source = Annotated[Literal[SOURCES] | None, typer.Option(
@@ -44,6 +50,15 @@ Inspector = Annotated[str | None, typer.Option("--inspector", help="inspector's 
 Iqi = Annotated[str | None, typer.Option("--iqi", help="image quality indicator reading, for the report",
                                          show_default=False)]
 Report = Annotated[bool, typer.Option("--report", help="write reports/<name>.html per film")]
+
+
+def chosen_detector(models: Path, detector: Path | None) -> Path | None:
+    """--detector when given; else None when MODELS holds a detector (FilmModels.load finds it) or the real-film
+    pipeline has built none; else the real-film pipeline's, said on stdout."""
+    if detector is not None or (models / DETECTOR_FILE).is_file() or not REAL_FILM_DETECTOR.is_file():
+        return detector
+    print(f"detector: {REAL_FILM_DETECTOR.as_posix()} (the real-film pipeline's; --detector names another)")
+    return REAL_FILM_DETECTOR
 
 
 def judging_from(rules: Path | None, level: list[str] | None, thickness: float | None):

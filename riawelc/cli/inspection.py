@@ -47,7 +47,7 @@ def inspect_films(
 
     Films: PNG/TIFF (8 or 16 bit) and DICONDE (.dcm: 16-bit pixels, rescale, MONOCHROME1/2 turned to the training films' polarity, --invert for a wrong header). The scale comes from the file (DICOM pixel spacing, TIFF resolution), or --mm-per-pixel, or --gdxray (0.0403 mm, for GDXray films only); a film without one gets sizes in px and no verdict.
 
-    Per film: the seam band is inspected (or the whole film when its seam does not fit, or with --region film). With a detector (--detector, or MODELS/detector.json), its black top-hat candidates are kept by their rejector probability (--source candidates, the default then: the real-film method). Otherwise 227-px windows every --stride px go through the classifier and the U-Net, blended with a 2-D Hann weight. Each region becomes an indication (length along the weld, width across it, area, position, cell; for porosity the pores, the largest and the area share). With --rules, each --level (default: all) gives accept or reject, each rejection naming the indication and the rule.
+    Per film: the seam band is inspected (or the whole film when its seam does not fit, or with --region film). With a detector (--detector, MODELS/detector.json, or the real-film pipeline's realfilms/out/models/detector.json), its black top-hat candidates are kept by their rejector probability (--source candidates, the default then: the real-film method). Otherwise 227-px windows every --stride px go through the classifier and the U-Net, blended with a 2-D Hann weight. Each region becomes an indication (length along the weld, width across it, area, position, cell; for porosity the pores, the largest and the area share). With --rules, each --level (default: all) gives accept or reject, each rejection naming the indication and the rule.
 
     Writes per film masks/, probability/, overlays/ and regions/<name>.*, indications/<name>.json, with --report reports/<name>.html, and summary.json. Exit code 1 when a film could not be inspected (the others are); 2 for a bad input.
     """
@@ -63,6 +63,7 @@ def inspect_films(
         choose_scale(None, mm_per_pixel, gdxray)
         judging, rule_set = o.judging_from(rules, level, thickness)
         files = folder_films(films)  # fail before loading models when there is nothing to inspect
+        detector = o.chosen_detector(models, detector)
         loaded = FilmModels.load(models, variant, threads, detector)
         source = source or ("candidates" if loaded.detector is not None else DEFAULTS.source)
         settings = FilmSettings(stride=stride, region=region, source=source, threshold=threshold, min_area=min_area)

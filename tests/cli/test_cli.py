@@ -141,6 +141,36 @@ def test_inspect_a_folder_with_the_detector_writes_one_mask_per_film(tmp_path):
     assert twice.exit_code == 2 and "once" in twice.stderr
 
 
+def test_inspect_defaults_to_the_real_film_pipelines_detector(tmp_path, monkeypatch):
+    """With no --detector and none in MODELS, `riawelc inspect FOLDER --out OUT` runs the detector the real-film
+    pipeline built (realfilms/out/models/detector.json) and says so; one in MODELS, or --detector, goes first."""
+    from riawelc.cli.film_options import REAL_FILM_DETECTOR
+    from riawelc.inspect.candidates import CandidateSettings
+    from riawelc.inspect.detector import Detector
+
+    monkeypatch.chdir(tmp_path)
+    films = tmp_path / "films"
+    films.mkdir()
+    film = band_film(300, 700, seed=3)
+    cv2.circle(film, (350, 150), 6, int(film[150, 350]) - 30, -1)
+    cv2.imwrite(str(films / "one.png"), film)
+    without = cli("inspect", films, "--out", tmp_path / "none")
+    assert without.exit_code == 2 and "models" in without.stderr  # nothing built: no models, no detector
+    REAL_FILM_DETECTOR.parent.mkdir(parents=True)
+    Detector(CandidateSettings(extent=3.0, peak=10.0)).save(REAL_FILM_DETECTOR)
+    result = cli("inspect", films, "--out", tmp_path / "out")
+    assert result.exit_code == 0, result.output
+    assert f"detector: {REAL_FILM_DETECTOR.as_posix()}" in result.stdout and "source candidates" in result.stdout
+    assert cv2.imread(str(tmp_path / "out" / "masks" / "one.png"), cv2.IMREAD_UNCHANGED)[150, 350] == 255
+    own = tmp_path / "models"
+    own.mkdir()
+    Detector(CandidateSettings(extent=3.0, peak=200.0)).save(own / "detector.json")  # keeps nothing
+    mine = cli("inspect", films, "--out", tmp_path / "mine")
+    assert mine.exit_code == 0, mine.output
+    assert "detector: " not in mine.stdout
+    assert cv2.imread(str(tmp_path / "mine" / "masks" / "one.png"), cv2.IMREAD_UNCHANGED).max() == 0
+
+
 def test_quantize_end_to_end(onnx_models, tmp_path):
     pytest.importorskip("onnx")
     rows = []
