@@ -15,9 +15,9 @@ SPLIT_RULES = {"seed": integer(0, 2**32 - 1), "trials": integer(1), "fractions":
 FOLD_RULES = {"count": integer(2), "seed": integer(0)}
 ARM_RULES = {"classifier": choice("cnn", "classical"), "train_tree": choice("films", "drawn")}
 MASKED_RULES = {"root": text()}  # the hand-masked films: root/W0001 films, root/W0002 masks
-DETECTOR_RULES = {"size": odd_integer(3), "smooth": number(0), "min_area": integer(1), "extents": numbers(0, 255),
-                  "thresholds": numbers(0, 1), "seed": integer(0), "estimators": integer(1),
-                  "learning_rate": number(0, 1), "max_leaf_nodes": integer(2), "min_samples_leaf": integer(1)}
+DETECTOR_RULES = {"size": odd_integer(3), "smooth": number(0), "max_grain": number(0, low_open=True),
+                  "min_area": integer(1), "extents": numbers(0, 255), "thresholds": numbers(0, 1), "seed": integer(0),
+                  "estimators": integer(1), "learning_rate": number(0, 1), "max_leaf_nodes": integer(2), "min_samples_leaf": integer(1)}
 BASELINE_RULES = {"tophat_sizes": numbers(3, 255, integers=True), "tophat_levels": numbers(0, 255),
                   "hysteresis_extents": numbers(0, 255), "hysteresis_peaks": numbers(0, 255), "unet_models": text(),
                   "unet_thresholds": numbers(0, 1)}

@@ -18,7 +18,7 @@ from riawelc.films.cells import cell_truth, cells_hit, every_cell_scores, precis
 from riawelc.films.flawtable import read_flaw_table
 from riawelc.films.tree import find_table
 from riawelc.images import BadImage
-from riawelc.inspect.candidates import COMPONENT_FEATURES, black_tophat
+from riawelc.inspect.candidates import COMPONENT_FEATURES, black_tophat, film_smoothing
 from riawelc.inspect.detector import Detector
 from riawelc.inspect.film import FilmSettings, inspected_band, read_film
 from riawelc.learn.detector import BoostingParams, fit_ensemble
@@ -34,7 +34,7 @@ def component_rows(film, detector: Detector, settings: FilmSettings, levels) -> 
     """Per film: the detector's candidates (centre x, probability, features) and the top-hat's components per level."""
     seam, region, note = inspected_band(film, settings)
     detection = detector.detect(film, seam, region)
-    hat = black_tophat(film, TOPHAT_SIZE)
+    hat = black_tophat(film, TOPHAT_SIZE, film_smoothing(film, detector.settings, region))  # smoothed as the detector
     if region is not None:
         hat = np.where(region, hat, 0)
     tophat = {}

@@ -12,7 +12,7 @@ from functools import lru_cache
 import numpy as np
 
 from riawelc.images import write_png
-from riawelc.inspect.candidates import CandidateSettings, black_tophat, peak_rule
+from riawelc.inspect.candidates import CandidateSettings, black_tophat, film_smoothing, peak_rule
 from riawelc.inspect.film import FilmInspectError, FilmModels, FilmSettings, inspect_film
 from riawelc.inspect.pseudomask import remove_small_components
 from riawelc.learn.detector import BoostingParams, build_detector, film_candidates
@@ -26,8 +26,8 @@ from stages.realfilms import BASELINE_RULES, DETECTOR_RULES, MASKED_RULES, OUT, 
 def detector_params() -> tuple[dict, CandidateSettings, BoostingParams]:
     """The detector section, checked, as candidate settings and boosting params."""
     p = load_params("detector", DETECTOR_RULES, REAL_PARAMS)
-    settings = CandidateSettings(size=p["size"], smooth=p["smooth"], extent=min(p["extents"]),
-                                 min_area=p["min_area"], peak=max(p["extents"]))
+    settings = CandidateSettings(size=p["size"], smooth=p["smooth"], max_grain=p["max_grain"],
+                                 extent=min(p["extents"]), min_area=p["min_area"], peak=max(p["extents"]))
     return p, settings, BoostingParams(p["estimators"], p["learning_rate"], p["max_leaf_nodes"], p["min_samples_leaf"])
 
 
@@ -45,14 +45,16 @@ def masked_films() -> dict:
     return films
 
 
-def tophat_rows(films, base) -> dict:
+def tophat_rows(films, base, settings) -> dict:
+    """The black top-hat, no learning; each film smoothed as the detector smooths it (settings.max_grain)."""
     bad = [s for s in base["tophat_sizes"] if s % 2 == 0]
     if bad:
         fail(f"{REAL_PARAMS}: baselines.tophat_sizes must be odd, got {bad}")
 
     @lru_cache(maxsize=None)
     def hat(name, size):
-        return black_tophat(films[name][0], size)
+        film = films[name][0]
+        return black_tophat(film, size, film_smoothing(film, settings))
 
     def predict(name, point):
         size, level = point
@@ -118,7 +120,7 @@ def main() -> None:
           f"{choice.crossfit_dice:.3f})")
     methods = {"detector": detector_rows(films, p, settings, boosting, out),
                "hysteresis": hysteresis_rows(films, settings, base),
-               "tophat": tophat_rows(films, base),
+               "tophat": tophat_rows(films, base, settings),
                "unet": unet_rows(films, base)}
     results = {"protocol": "leave one film out: each film scored with settings chosen (and models trained) on the "
                            "other films only; choices by the other films' mean Dice",

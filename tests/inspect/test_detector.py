@@ -11,7 +11,8 @@ from sklearn.ensemble import GradientBoostingClassifier
 from riawelc.constants import DEFECT_CLASSES
 from riawelc.films.cells import cell_truth, cells_hit, every_cell_scores, precision_recall_f1
 from riawelc.films.flawtable import Flaw, FilmFlaws
-from riawelc.inspect.candidates import COMPONENT_FEATURES, CandidateSettings, black_tophat, find_candidates, peak_rule
+from riawelc.inspect.candidates import (COMPONENT_FEATURES, CandidateSettings, black_tophat, film_grain, film_smoothing,
+                                        find_candidates, peak_rule)
 from riawelc.inspect.detector import DETECTOR_FILE, Detector, DetectorError
 from riawelc.inspect.film import FilmInspectError, FilmModels, FilmSettings, inspect_film
 from riawelc.inspect.trees import TreeEnsemble, TreesError
@@ -63,6 +64,37 @@ def test_top_hat_is_in_grey_levels_and_candidates_carry_their_features():
     region = np.zeros(film.shape, bool)
     region[:, :200] = True
     assert len(find_candidates(film, CandidateSettings(extent=3.0, peak=10.0), region=region)) == 1
+
+
+def test_a_dark_film_edge_is_not_a_candidate_but_a_flaw_that_reaches_the_edge_is():
+    film, _ = blob_film([(300, 100, 6, 20)])
+    film[:, :6] = 40  # the scanner's dark edge: a stripe across the whole film
+    film[:, -3:] = 60
+    cv2.line(film, (0, 60), (120, 60), 150, 2)  # a thin dark line (a crack) running in from the edge
+    found = find_candidates(film, CandidateSettings(extent=3.0, peak=10.0))
+    boxes = sorted(cv2.boundingRect((found.labels == k + 1).astype(np.uint8)) for k in range(len(found)))
+    assert len(found) == 2 and all(h < 30 for _, _, _, h in boxes)  # no stripe of the film's height
+    assert found.labels[60, 10:118].all() and found.labels[100, 300] > 0
+    assert not found.labels[:, :6].any() and not found.labels[:, -3:].any()
+    region = np.zeros(film.shape, bool)
+    region[40:160] = True  # a seam band: the stripe covers all of the band's rows at the edge columns
+    assert not find_candidates(film, CandidateSettings(extent=3.0, peak=10.0), region=region).labels[:, :6].any()
+
+
+def test_a_grainy_film_is_smoothed_until_its_grain_is_the_training_films():
+    smooth, _ = blob_film([(300, 100, 6, 20)])
+    grainy, truth = blob_film([(300, 100, 6, 20)], seed=1)
+    grainy = np.clip(grainy + np.random.default_rng(2).normal(0, 3.0, grainy.shape), 0, 255).astype(np.uint8)
+    adaptive = CandidateSettings(extent=3.0, peak=10.0, max_grain=0.5)
+    assert film_grain(grainy) > 3 * film_grain(smooth)
+    assert film_smoothing(smooth, adaptive) == 1.0 and film_smoothing(smooth, CandidateSettings()) == 1.0
+    sigma = film_smoothing(grainy, adaptive)
+    assert sigma > 1.0 and film_grain(cv2.GaussianBlur(grainy, (0, 0), sigma)) <= 0.5
+    fixed = find_candidates(grainy, CandidateSettings(extent=3.0, peak=10.0))
+    kept = find_candidates(grainy, adaptive)
+    assert len(kept) < len(fixed) / 5 and kept.touching(truth).any()  # grain specks go, the pore stays
+    with pytest.raises(ValueError, match="max_grain"):
+        CandidateSettings(max_grain=0.0)
 
 
 def test_candidate_settings_refuse_bad_values():
@@ -142,6 +174,9 @@ def test_a_bad_detector_file_is_refused_naming_the_problem(tmp_path):
             Detector.load(path)
     with pytest.raises(DetectorError, match="cannot read"):
         Detector.load(tmp_path / "missing.json")
+    older = {key: value for key, value in data["settings"].items() if key != "max_grain"}  # before max_grain
+    path.write_text(json.dumps({**data, "settings": older}))
+    assert Detector.load(path).settings.max_grain is None
     wrong = fit_ensemble(np.random.default_rng(0).normal(size=(60, 2)), np.arange(60) % 2, None, ["n", "y"],
                          ["a", "b"], 0, FAST)
     with pytest.raises(DetectorError, match="features"):

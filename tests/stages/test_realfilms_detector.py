@@ -30,8 +30,8 @@ def workspace(tmp_path_factory, onnx_models):
     params = {
         "trees": {"films": str(gdxray / "W0003"), "options": "unused", "drawn_seed": 0},
         "masked": {"root": str(gdxray)},
-        "detector": {"size": 41, "smooth": 1.0, "min_area": 12, "extents": [3.0, 5.0], "thresholds": [0.3, 0.6, 0.9],
-                     "seed": 0, "estimators": 20, "learning_rate": 0.1, "max_leaf_nodes": 7, "min_samples_leaf": 5},
+        "detector": {"size": 41, "smooth": 1.0, "max_grain": 0.5, "min_area": 12, "extents": [3.0, 5.0],
+                     "thresholds": [0.3, 0.6, 0.9], "seed": 0, "estimators": 20, "learning_rate": 0.1, "max_leaf_nodes": 7, "min_samples_leaf": 5},
         "baselines": {"tophat_sizes": [25, 41], "tophat_levels": [3.0, 6.0], "hysteresis_extents": [3.0, 5.0],
                       "hysteresis_peaks": [6.0, 12.0], "unet_models": str(onnx_models), "unet_thresholds": [0.3, 0.6]},
         "cells": {"folds": 2, "seeds": [0], "thresholds": [0.2, 0.6], "min_areas": [12, 60], "tophat_levels": [3.0, 20.0],
