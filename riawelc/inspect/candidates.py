@@ -45,9 +45,9 @@ class CandidateSettings:
     smooth: Gaussian sigma applied before the top-hat (grain).
     max_grain: film-adaptive smoothing: the film is smoothed by the smallest of SMOOTHING_STEPS (from `smooth` up)
       whose result has a grain (film_grain) of at most this; None: always `smooth`. The rejector learns on the
-      hand-masked crops, whose grain after 1 px is 0.36-0.47 grey levels; the W0003 films measure 0.8 there (raw
-      grain 1.1-3.4 against 0.55-0.85), and on the masked films given W0003 grain a fixed 1 px lets
-      hundreds of grain specks through (research/issue16/session4/REPORT.md).
+      hand-masked crops, whose grain after 1 px is 0.44-0.54 grey levels; the W0003 films are about four times as
+      grainy, and on the masked films given W0003 grain a fixed 1 px lets hundreds of grain specks through
+      (research/issue16/session4/REPORT.md).
     extent: a candidate is a component of top-hat > extent ...
     min_area: ... with at least this many px.
     peak: without a learned model, a candidate is kept when its top-hat peak exceeds this.
