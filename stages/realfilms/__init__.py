@@ -23,4 +23,4 @@ BASELINE_RULES = {"tophat_sizes": numbers(3, 255, integers=True), "tophat_levels
                   "unet_thresholds": numbers(0, 1)}
 CELLS_RULES = {"folds": integer(2), "seeds": numbers(0, integers=True), "thresholds": numbers(0, 1),
                "min_areas": numbers(1, integers=True), "tophat_levels": numbers(0, 255),
-               "class_estimators": integer(1)}
+               "class_estimators": integer(1), "cell_model_cs": numbers(0.0001)}

@@ -25,25 +25,31 @@ from riawelc.learn.detector import BoostingParams, fit_ensemble
 from riawelc.metrics.filmeval import load_pair
 from stages.common import REAL_PARAMS, fail, load_params, write_json
 from stages.realfilms import CELLS_RULES, MASKED_RULES, OUT, RESULTS, TREES_RULES
+from stages.realfilms.cellmodel import cell_features, choose_and_fit
 from stages.realfilms.detection import films_to_score
 
 TOPHAT_SIZE = 25  # px: the library's top-hat baseline (riawelc.metrics.film.TOPHAT_KERNEL)
 
 
-def component_rows(film, detector: Detector, settings: FilmSettings, levels) -> dict:
-    """Per film: the detector's candidates (centre x, probability, features) and the top-hat's components per level."""
+def component_rows(film, detector: Detector, settings: FilmSettings, levels, cells: np.ndarray) -> dict:
+    """Per film: the detector's candidates (centre x, probability, features), the top-hat's components per level,
+    and the features of `cells` for the learned cell model."""
     seam, region, note = inspected_band(film, settings)
     detection = detector.detect(film, seam, region)
-    hat = black_tophat(film, TOPHAT_SIZE, film_smoothing(film, detector.settings, region))  # smoothed as the detector
+    sigma = film_smoothing(film, detector.settings, region)  # the top-hat sees the film as the detector does
+    hat = black_tophat(film, TOPHAT_SIZE, sigma)
     if region is not None:
         hat = np.where(region, hat, 0)
     tophat = {}
     for level in levels:
         count, _, stats, centres = cv2.connectedComponentsWithStats((hat > level).astype(np.uint8), connectivity=8)
         tophat[level] = (centres[1:, 0], stats[1:, cv2.CC_STAT_AREA])
-    return {"x": detection.candidates.centres()[:, 0] if len(detection.candidates) else np.zeros(0),
-            "area": detection.candidates.features[:, 0], "probability": detection.probability,
-            "features": detection.candidates.features, "tophat": tophat, "region": note}
+    x = detection.candidates.centres()[:, 0] if len(detection.candidates) else np.zeros(0)
+    count = max(int(cells.max(initial=0)), 1)
+    per_cell = cell_features(film, sigma, seam, region, x, detection.probability, detection.candidates.features,
+                             count)[cells - 1]
+    return {"x": x, "area": detection.candidates.features[:, 0], "probability": detection.probability,
+            "features": detection.candidates.features, "tophat": tophat, "region": note, "cell_features": per_cell}
 
 
 def predict_cells(cells: np.ndarray, xs: np.ndarray, keep: np.ndarray) -> np.ndarray:
@@ -88,11 +94,11 @@ def main() -> None:
         left_other += sum(v is None for v in labels.values())
         cells = np.array([c for c, v in labels.items() if v is not None], np.int64)
         if film is not None:
-            rows = component_rows(film, held_out.get(name, final), settings, p["tophat_levels"])
+            rows = component_rows(film, held_out.get(name, final), settings, p["tophat_levels"], cells)
         else:
             rows = {"x": np.zeros(0), "area": np.zeros(0), "probability": np.zeros(0),
                     "features": np.zeros((0, len(COMPONENT_FEATURES))), "tophat": {lv: (np.zeros(0), np.zeros(0)) for lv in p["tophat_levels"]},
-                    "region": "unreadable"}
+                    "region": "unreadable", "cell_features": None}
         if name in masks:
             truth = load_pair(masks[name])[1]
         data[name] = {"cells": cells, "classes": [labels[c] for c in cells], "rows": rows, "truth": truth,
@@ -144,6 +150,7 @@ def main() -> None:
         results[method] = {"f1_mean": round(float(np.mean(f1)), 4), "f1_min": min(f1), "f1_max": max(f1),
                            "precision_mean": round(float(np.mean([r["precision"] for r in runs])), 4),
                            "recall_mean": round(float(np.mean([r["recall"] for r in runs])), 4), "runs": runs}
+    results["cell_model"] = cell_model_runs(data, names, true, p)
     all_true = np.concatenate([true[n] for n in names])
     results["every_cell"] = every_cell_scores(all_true)
     results["hand_masks"] = hand_mask_cap(data)
@@ -167,10 +174,36 @@ def main() -> None:
                         **{f"{n}/cell_classes": np.array(["|".join(sorted(k)) for k in data[n]["classes"]]) for n in names})
     print(f"{len(names)} films, {len(all_true)} cells, prevalence {all_true.mean():.3f}; F1 detector "
           f"{results['detector']['f1_mean']:.3f}, top-hat {results['tophat']['f1_mean']:.3f}, every cell "
-          f"{results['every_cell']['f1']:.3f}, hand masks {results['hand_masks'].get('f1', float('nan')):.3f}")
+          f"{results['every_cell']['f1']:.3f}, learned cell model {results['cell_model']['f1_mean']:.3f}, hand masks {results['hand_masks'].get('f1', float('nan')):.3f}")
     for c in DEFECT_CLASSES:
         print(f"  {c}: detector F1 {summary['per_class'][c]['detector_f1_mean']:.3f}, every cell "
               f"{summary['per_class'][c]['every_cell']['f1']:.3f}")
+
+
+def cell_model_runs(data, names, true, p) -> dict:
+    """The learned cell model (stages/realfilms/cellmodel.py) on the same folds and seeds; its C and threshold are
+    chosen inside each fold's training films. An unreadable film is never trained on and has every cell missed."""
+    readable = {n: (data[n]["rows"]["cell_features"], true[n]) for n in names
+                if data[n]["rows"]["cell_features"] is not None}
+    runs = []
+    for seed in p["seeds"]:
+        order = np.random.default_rng(seed).permutation(names)
+        folds = [sorted(order[k::p["folds"]]) for k in range(p["folds"])]
+        predicted, truths, chosen = [], [], []
+        for fold in folds:
+            model, c, threshold = choose_and_fit(readable, [n for n in names if n not in fold and n in readable],
+                                                 p["cell_model_cs"], seed)
+            chosen.append([c, threshold])
+            for n in fold:
+                predicted.append(model.predict_proba(readable[n][0])[:, 1] > threshold if n in readable
+                                 else np.zeros(len(true[n]), bool))
+                truths.append(true[n])
+        runs.append({"seed": seed, "chosen": chosen,
+                     **precision_recall_f1(np.concatenate(predicted), np.concatenate(truths))})
+    f1 = [r["f1"] for r in runs]
+    return {"f1_mean": round(float(np.mean(f1)), 4), "f1_min": min(f1), "f1_max": max(f1),
+            "precision_mean": round(float(np.mean([r["precision"] for r in runs])), 4),
+            "recall_mean": round(float(np.mean([r["recall"] for r in runs])), 4), "runs": runs}
 
 
 def single_class_rows(data, names, threshold, area):

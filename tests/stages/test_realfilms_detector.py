@@ -35,7 +35,7 @@ def workspace(tmp_path_factory, onnx_models):
         "baselines": {"tophat_sizes": [25, 41], "tophat_levels": [3.0, 6.0], "hysteresis_extents": [3.0, 5.0],
                       "hysteresis_peaks": [6.0, 12.0], "unet_models": str(onnx_models), "unet_thresholds": [0.3, 0.6]},
         "cells": {"folds": 2, "seeds": [0], "thresholds": [0.2, 0.6], "min_areas": [12, 60], "tophat_levels": [3.0, 20.0],
-                  "class_estimators": 10},
+                  "class_estimators": 10, "cell_model_cs": [1.0]},
     }
     (root / "realfilms").mkdir()
     (root / "realfilms" / "params.yaml").write_text(yaml.safe_dump(params))
@@ -67,7 +67,10 @@ def test_cells_stage_scores_the_tabled_films_beside_the_trivial_predictor(worksp
     scored = cells["defect_vs_none"]
     p = cells["prevalence"]
     assert scored["every_cell"]["f1"] == pytest.approx(2 * p / (1 + p), abs=1e-3)
-    assert set(scored) == {"detector", "tophat", "every_cell", "hand_masks"}
+    assert set(scored) == {"detector", "tophat", "cell_model", "every_cell", "hand_masks"}
+    for run in scored["cell_model"]["runs"]:  # C and threshold chosen inside each fold's training films
+        assert all(c == 1.0 and 0.1 <= t <= 0.9 for c, t in run["chosen"]) and len(run["chosen"]) == 2
+        assert run["tp"] + run["fn"] == run["positives"] and run["cells"] == cells["cells"]
     assert "RRT-30R" in cells["films_scored"] and cells["cells"] == sum(f["cells"] for f in cells["films_scored"].values())
     notes = " ".join(cells["notes"])
     assert "RRT-40R: left out" in notes  # its rows are unusable
