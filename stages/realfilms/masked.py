@@ -20,7 +20,8 @@ from riawelc.learn.lofo import leave_one_out_grid, mask_scores, summarise
 from riawelc.metrics.filmeval import AnnotatedError, load_pair, read_annotated
 from riawelc.metrics.sheets import write_sheet
 from stages.common import REAL_PARAMS, fail, load_params, write_json
-from stages.realfilms import BASELINE_RULES, DETECTOR_RULES, MASKED_RULES, OUT, RESULTS
+from stages.realfilms import OUT, RESULTS
+from stages.realfilms.detection import BASELINE_RULES, DETECTOR_RULES, MASKED_RULES
 
 
 def detector_params() -> tuple[dict, CandidateSettings, BoostingParams]:

@@ -14,8 +14,8 @@ from riawelc.inspect.candidates import COMPONENT_FEATURES
 from riawelc.inspect.detector import DETECTOR_FILE, Detector
 from riawelc.learn.detector import BoostingParams, fit_ensemble
 from stages.common import REAL_PARAMS, load_params, write_json
-from stages.realfilms import CELLS_RULES, DETECTOR_RULES, OUT, RESULTS
-from stages.realfilms.detection import class_rows
+from stages.realfilms import OUT, RESULTS
+from stages.realfilms.detection import CELLS_RULES, DETECTOR_RULES, class_rows
 
 
 def main() -> None:
