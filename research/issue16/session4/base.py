@@ -1,0 +1,2 @@
+from common import *
+run('shipped (reproduce)')
