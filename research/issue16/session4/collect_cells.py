@@ -6,36 +6,20 @@ os.chdir('/work/main')
 import pickle
 from pathlib import Path
 import numpy as np, cv2
-from riawelc.films.cells import cell_truth, cells_hit
-from riawelc.films.flawtable import read_flaw_table
-from riawelc.films.tree import find_table
+from riawelc.films.cells import cells_hit
 from riawelc.inspect.candidates import black_tophat, film_smoothing
 from riawelc.inspect.detector import Detector
-from riawelc.inspect.film import FilmSettings, inspected_band, read_film
-from stages.realfilms.detection import films_to_score
+from tabled import tabled_films
 M = Path(os.environ.get('DETS', '/work/rerun/realfilms/out/masked'))
-films_dir = Path('../shared/gdxray/W0003')
-table = read_flaw_table(find_table(films_dir))
-paths, masks = films_to_score(films_dir, '../shared/gdxray')
-held = {n: Detector.load(M / f'detector-{n}.json') for n in masks}
 final = Detector.load(M / 'detector-all.json')
 out = {}
-for name in sorted(table.films):
-    flaws = table.films[name]
-    if flaws.unusable or name not in paths:
-        continue
-    if all(v is None for v in cell_truth(flaws, 1).values()) and flaws.max_cells:
-        continue
-    film = read_film(paths[name])
-    labels = cell_truth(flaws, film.shape[1])
-    cells = np.array([c for c, v in labels.items() if v is not None], np.int64)
-    seam, region, note = inspected_band(film, FilmSettings(source='candidates'))
-    det = held.get(name, final)
+for name, film, labels, cells, seam, region, note, masks in tabled_films():
+    det = Detector.load(M / f'detector-{name}.json') if name in masks else final
     d = det.detect(film, seam, region)
     reg = region if region is not None else np.ones(film.shape, bool)
     sig = film_smoothing(film, det.settings, region)
     hats = {s: np.where(reg, black_tophat(film, s, sig), 0).astype(np.float32) for s in (15, 25, 41)}
-    # seam-centre strip (+-20 px of the seam line) when a seam was found
+    # seam-centre strip (+-40 px of the seam line) when a seam was found
     if seam is not None:
         rows = np.arange(film.shape[0])[:, None]
         centre = np.abs(rows - seam.y_at(np.arange(film.shape[1]))[None, :]) <= 40
