@@ -42,7 +42,10 @@ class Seam:
     centres: np.ndarray = field(default_factory=lambda: np.zeros((0, 2)))  # (x, y) picked per strip
 
     def y_at(self, x) -> np.ndarray:
-        return np.polyval(self.coefficients, np.asarray(x, float))
+        # Rounded to a millionth of a pixel: the least-squares fit's last bits depend on the CPU's SIMD kernels
+        # (a level seam at 858 comes out as 857.9999999999995 on one CPU and 858.0000000000002 on another),
+        # and windows and bands that floor or compare it would move a whole pixel row between machines.
+        return np.round(np.polyval(self.coefficients, np.asarray(x, float)), 6)
 
 
 def _strip_profiles(film: np.ndarray, settings: SeamSettings) -> tuple[np.ndarray, np.ndarray, float]:
