@@ -38,6 +38,7 @@ CLASS_COLOURS = {"crack": (60, 60, 255), "lack_of_penetration": (255, 140, 40), 
                  "no_defect": (90, 200, 90)}
 
 MM_PER_PIXEL = 0.0403  # GDXray / BAM films: 40.3 um per pixel (630 dpi)
+CELL_PX = 10.0 / MM_PER_PIXEL  # the BAM flaw table's 1 cm cells along the film, in film pixels (about 248)
 CLASS_INDEX = {name: i for i, name in enumerate(CLASSES)}
 
 # How a pseudo-mask is refined (riawelc.inspect.pseudomask): here so that params checks need not import it.

@@ -38,6 +38,7 @@ from serve.runtime import Models
 from serve.schemas import (
     BatchItem,
     BatchResult,
+    FilmCell,
     FilmRegion,
     FilmScale,
     Indication,
@@ -204,6 +205,7 @@ def inspect(models: Models, film: DecodedFilm, filename: str | None, assessment:
         cluster_distance_mm=record["cluster_distance_mm"], notes=record["notes"],
         verdicts=msgspec.convert([v.as_dict() for v in assessment.verdicts], list[Verdict]),
         rules=Rules(**rules) if rules else None, header=dict(film.radiograph.header),
+        cells=msgspec.convert(summary["cells"], list[FilmCell]),
     )
     return body, png
 

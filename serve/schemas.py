@@ -108,6 +108,18 @@ class FilmRegion(msgspec.Struct):
     area_mm2: float | None = None  # at the film's scale; None without one
 
 
+class FilmCell(msgspec.Struct):
+    """One 1 cm cell along the film (riawelc.inspect.cells.Cell), called by the detector's cell model."""
+
+    cell: int  # 1, 2, ... from the film's left edge
+    x0: int  # film columns [x0, x1)
+    x1: int
+    probability: float  # P(defect) of the cell
+    defect: bool
+    class_: str = msgspec.field(name="class", default="")  # a defect cell's class (its most probable candidate's)
+    candidates: int = 0
+
+
 class FilmScale(msgspec.Struct):
     """The film's pixel size and where it came from (riawelc.radiograph.Scale)."""
 
@@ -206,6 +218,7 @@ class InspectResult(msgspec.Struct):
     verdicts: list[Verdict] = []  # one per level asked for; none without RIAWELC_RULES
     rules: Rules | None = None
     header: dict[str, str] = {}  # a DICONDE file's descriptive header strings (component name, ...)
+    cells: list[FilmCell] = []  # every 1 cm cell called (source candidates, a detector with a cell model)
 
 
 class Health(msgspec.Struct):

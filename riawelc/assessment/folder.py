@@ -87,12 +87,16 @@ def assess_folder(files: list[Path], models: FilmModels, out: Path, settings: Fi
             log(f"error: {path.name}: {error}", file=sys.stderr)
         else:
             verdicts = {v.level: v.decision for v in result.verdicts}
+            cells = result.inspection.cells
+            defect_cells = sum(cell.defect for cell in cells)
             results.append({"film": path.name, "status": "inspected", "regions": len(result.inspection.regions),
-                            "indications": len(result.found.indications), "scale": radiograph.scale.source,
+                            "indications": len(result.found.indications), "cells": len(cells),
+                            "defect_cells": defect_cells, "scale": radiograph.scale.source,
                             "verdicts": verdicts, "seconds": round(result.inspection.seconds, 2),
                             "region": result.inspection.region_note})
             said = "; ".join(f"{k}: {v or 'no verdict'}" for k, v in verdicts.items())
-            log(f"[{index + 1}/{len(files)}] {path.name}: {len(result.found.indications)} indications, scale "
+            log(f"[{index + 1}/{len(files)}] {path.name}: {len(result.found.indications)} indications"
+                + (f", {defect_cells} of {len(cells)} cells defect" if cells else "") + f", scale "
                 f"{radiograph.scale.source}" + (f", {said}" if said else "") + f", {result.inspection.region_note}")
         if progress is not None:
             progress(index + 1, len(files), path.name)

@@ -11,10 +11,9 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from riawelc.constants import MM_PER_PIXEL, NO_DEFECT
+from riawelc.constants import CELL_PX, NO_DEFECT
 from riawelc.films.flawtable import OTHER, FilmFlaws
 
-CELL_PX = 10.0 / MM_PER_PIXEL  # 1 cm in film pixels (about 248)
 UNCOVERED = "uncovered"  # film beyond the table's last cell
 TAIL = "tail"  # the cell after a long flaw's last cell, where it may still run
 

@@ -1,5 +1,5 @@
 """Inspection: class activation maps from raw `cams`, pseudo-masks, patch inspection and whole-film inspection, the
-real-film detector (top-hat candidates, numpy tree ensembles), and drawing the results. What the service uses, so it imports numpy, OpenCV, ONNX Runtime and the top level of riawelc
+real-film detector (top-hat candidates, numpy tree ensembles, the 1 cm cell model), and drawing the results. What the service uses, so it imports numpy, OpenCV, ONNX Runtime and the top level of riawelc
 only: never TensorFlow, Keras, pandas or scikit-learn (tests/test_layout.py checks it from the source)."""
 
 from riawelc.lazy import lazy_exports
@@ -9,6 +9,7 @@ EXPORTS = {
     "candidates": ("COMPONENT_FEATURES", "Candidates", "CandidateSettings", "black_tophat", "find_candidates",
                    "peak_rule"),
     "cam": ("class_heatmaps", "fit_cam_scale", "scale_maps", "select_class_maps", "upsample"),
+    "cells": ("CELL_FEATURES", "Cell", "CellModel", "CellModelError", "call_cells", "cell_features"),
     "detector": ("DETECTOR_FILE", "Detection", "Detector", "DetectorError"),
     "drawing": ("outline", "overlay", "to_rgb"),
     "film": ("FilmInspectError", "FilmInspection", "FilmModels", "FilmSettings", "Region", "inspect_film",

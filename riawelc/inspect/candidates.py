@@ -120,6 +120,7 @@ class Candidates:
 
     labels: np.ndarray
     features: np.ndarray
+    smooth: float = 0.0  # the Gaussian sigma the film was smoothed by (film_smoothing)
 
     def __len__(self) -> int:
         return len(self.features)
@@ -203,7 +204,7 @@ def find_candidates(film: np.ndarray, settings: CandidateSettings = CandidateSet
     labels, stats, centre = renumber[labels], stats[big], centres[big]
     n = int(big.sum())
     if n == 0:
-        return Candidates(labels, np.zeros((0, len(COMPONENT_FEATURES))))
+        return Candidates(labels, np.zeros((0, len(COMPONENT_FEATURES))), smooth)
     inside = labels > 0
     medium = black_tophat(film, MEDIUM_SIZE, smooth)
     small_hat = black_tophat(film, SMALL_SIZE, smooth)
@@ -224,7 +225,7 @@ def find_candidates(film: np.ndarray, settings: CandidateSettings = CandidateSet
         _label_max(small_hat, labels, inside, n), width, height,
         np.maximum(width, height) / np.maximum(np.minimum(width, height), 1.0), area / (width * height),
         _label_mean(darkness, labels, inside, n), _seam_distance(centre, film.shape, seam), neighbours], axis=1)
-    return Candidates(labels, features)
+    return Candidates(labels, features, smooth)
 
 
 def peak_rule(candidates: Candidates, settings: CandidateSettings) -> np.ndarray:

@@ -1,6 +1,6 @@
 """The real-film detector as one file, `detector.json`: candidate settings (riawelc.inspect.candidates), the learned
-rejector and component classifier (riawelc.inspect.trees), and a card that says what it was trained on and how it
-scored. riawelc.learn.detector builds it; inspect_film (source "candidates"), the CLI and the service run it.
+rejector and component classifier (riawelc.inspect.trees), the cell model that calls each 1 cm cell
+(riawelc.inspect.cells), and a card that says what it was trained on and how it scored. riawelc.learn.detector builds it; inspect_film (source "candidates"), the CLI and the service run it.
 """
 
 from __future__ import annotations
@@ -13,6 +13,7 @@ import numpy as np
 
 from riawelc.constants import DEFECT_CLASSES
 from riawelc.inspect.candidates import COMPONENT_FEATURES, Candidates, CandidateSettings, find_candidates, peak_rule
+from riawelc.inspect.cells import Cell, CellModel, CellModelError, call_cells
 from riawelc.inspect.trees import TreeEnsemble, TreesError
 from riawelc.seam import Seam
 
@@ -37,6 +38,7 @@ class Detector:
     rejector: TreeEnsemble | None = None  # P(true defect) of a candidate; None: the peak rule
     classifier: TreeEnsemble | None = None  # P(class) of a kept candidate over DEFECT_CLASSES; None: no classes
     card: dict = field(default_factory=dict)
+    cell_model: CellModel | None = None  # calls each 1 cm cell; None: no cell calls
 
     def __post_init__(self) -> None:
         for name, model in (("rejector", self.rejector), ("classifier", self.classifier)):
@@ -67,10 +69,22 @@ class Detector:
                        else np.zeros((0, len(DEFECT_CLASSES))))
         return Detection(candidates, probability, classes)
 
+    def cells(self, film: np.ndarray, detection: Detection, seam: Seam | None = None,
+              region: np.ndarray | None = None) -> list[Cell]:
+        """Every 1 cm cell of the film called by the cell model (empty without one); same seam and region as
+        `detect` was given."""
+        if self.cell_model is None:
+            return []
+        candidates = detection.candidates
+        x = candidates.centres()[:, 0] if len(candidates) else np.zeros(0)
+        return call_cells(self.cell_model, film, candidates.smooth, seam, region, x, detection.probability,
+                          candidates.features, detection.class_probabilities)
+
     def as_dict(self) -> dict:
         return {"format": FORMAT, "settings": self.settings.as_dict(),
                 "rejector": self.rejector.as_dict() if self.rejector else None,
-                "classifier": self.classifier.as_dict() if self.classifier else None, "card": self.card}
+                "classifier": self.classifier.as_dict() if self.classifier else None,
+                "cell_model": self.cell_model.as_dict() if self.cell_model else None, "card": self.card}
 
     def save(self, path: str | Path) -> None:
         Path(path).parent.mkdir(parents=True, exist_ok=True)
@@ -96,6 +110,7 @@ class Detector:
             settings = CandidateSettings(**given)
             rejector = TreeEnsemble.from_dict(data["rejector"]) if data.get("rejector") else None
             classifier = TreeEnsemble.from_dict(data["classifier"]) if data.get("classifier") else None
-        except (TreesError, TypeError, ValueError) as error:
+            cell_model = CellModel.from_dict(data["cell_model"]) if data.get("cell_model") else None
+        except (TreesError, CellModelError, TypeError, ValueError) as error:
             raise DetectorError(f"{path}: {error}") from None
-        return cls(settings, rejector, classifier, data.get("card") or {})
+        return cls(settings, rejector, classifier, data.get("card") or {}, cell_model)

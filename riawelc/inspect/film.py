@@ -15,7 +15,8 @@ numpy + OpenCV + ONNX Runtime only (no TensorFlow), so the pipeline and the serv
 - the mask is `probability > threshold` without components under `min_area` px; each component is a region
   (box, class from the per-class CAM maps, score, area in mm^2 at riawelc.constants.MM_PER_PIXEL).
 Source "candidates" is the real-film detector instead (riawelc.inspect.detector, `detector.json`): no windows; the
-black top-hat candidates in the same band, each with its rejector probability and its component classifier's class.
+black top-hat candidates in the same band, each with its rejector probability and its component classifier's class,
+and, when the detector has a cell model, each 1 cm cell along the film called defect or not (riawelc.inspect.cells).
 """
 
 from __future__ import annotations
@@ -43,6 +44,7 @@ from riawelc.images import (
     write_png,
 )
 from riawelc.inspect.cam import scale_maps, upsample
+from riawelc.inspect.cells import Cell
 from riawelc.inspect.detector import DETECTOR_FILE, Detector, DetectorError
 from riawelc.inspect.pseudomask import PseudoMaskConfig, dark_pixels, remove_small_components
 from riawelc.seam import Seam, find_seam
@@ -50,6 +52,7 @@ from riawelc.seam import Seam, find_seam
 SOURCES = ("unet", "unet_gated", "cam", "cam_dark", "candidates")
 UNCLASSIFIED = "unclassified"  # a region's class when nothing classifies it (a detector without its classifier)
 REGIONS = ("seam", "film")
+CELL_BAR_PX = 12  # height of the overlay's bar under a defect cell
 DEFECT_INDEX = [CLASSES.index(name) for name in DEFECT_CLASSES]
 NO_DEFECT_INDEX = CLASSES.index(NO_DEFECT)
 # int8_classifier: the small U-Net gained nothing from int8 on this CPU (memory-bound), the classifier did.
@@ -208,12 +211,13 @@ class FilmInspection:
     region_note: str  # what was inspected and why
     seam: Seam | None = None
     settings: dict = field(default_factory=dict)
+    cells: list[Cell] = field(default_factory=list)  # each 1 cm cell called (source "candidates" with a cell model)
 
     def summary(self) -> dict:
         return {"height": int(self.mask.shape[0]), "width": int(self.mask.shape[1]), "windows": self.windows,
                 "seconds": round(self.seconds, 3), "threshold": self.threshold, "region": self.region_note,
                 "settings": self.settings, "defect_area_mm2": round(float(self.mask.sum()) * MM_PER_PIXEL**2, 3),
-                "regions": [r.as_dict() for r in self.regions]}
+                "regions": [r.as_dict() for r in self.regions], "cells": [c.as_dict() for c in self.cells]}
 
 
 def read_film(path: str | Path) -> np.ndarray:
@@ -397,9 +401,10 @@ def _inspect_candidates(film: np.ndarray, models: FilmModels, settings: FilmSett
     covered = region if region is not None else np.ones(film.shape, bool)
     threshold = settings.threshold if settings.threshold is not None else detector.threshold
     mask, regions = extract_regions(probability, class_maps, threshold, settings.min_area)
+    cells = detector.cells(film, detection, seam, region)
     return FilmInspection(probability, class_maps, mask, covered, regions, threshold, 0,
                           time.perf_counter() - started, note + f"; {len(detection.candidates)} candidates", seam,
-                          asdict(settings))
+                          asdict(settings), cells)
 
 
 def _dark_prior(film: np.ndarray, covered: np.ndarray, cfg: PseudoMaskConfig) -> np.ndarray:
@@ -428,6 +433,13 @@ def overlay(film: np.ndarray, inspection: FilmInspection, alpha: float = 0.5) ->
         cv2.rectangle(picture, (x - 2, y - 2), (x + w + 1, y + h + 1), colour, 2)
         cv2.putText(picture, f"{region.cls} {region.score:.2f}", (x, max(y - 6, 12)), cv2.FONT_HERSHEY_SIMPLEX,
                     0.5, colour, 1, cv2.LINE_AA)
+    bottom = picture.shape[0] - 1
+    for cell in inspection.cells:  # a bar along the film's bottom edge under each defect cell
+        if cell.defect:
+            colour = CLASS_COLOURS.get(cell.cls, (255, 255, 255))
+            cv2.rectangle(picture, (cell.x0 + 2, bottom - CELL_BAR_PX), (cell.x1 - 3, bottom), colour, -1)
+            cv2.putText(picture, f"cell {cell.cell} {cell.probability:.2f}", (cell.x0 + 4, bottom - CELL_BAR_PX - 4),
+                        cv2.FONT_HERSHEY_SIMPLEX, 0.5, colour, 1, cv2.LINE_AA)
     return picture
 
 

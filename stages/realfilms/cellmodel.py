@@ -1,7 +1,7 @@
-"""A cell-level model learned from the flaw table (the cells stage's `cell_model` row): per 1 cm cell, aggregates
-of the detector's candidates and of black top-hat maps, each also relative to the film's median cell (exposure
-and grain differ from film to film), and a logistic regression whose C and decision threshold are chosen on the
-training folds by an inner film-grouped CV. Measured here only: the inspection still calls a cell from its regions.
+"""Training the learned cell model (riawelc.inspect.cells) from the flaw table: a logistic regression on the cells'
+features whose C and decision threshold are chosen on the training films by an inner film-grouped CV. The cells
+stage scores it in film CV (its `cell_model` row: the inspection's own cell calls); the model stage fits the one
+that ships in detector.json on every tabled film. scikit-learn stays here: the shipped model is plain numbers.
 """
 
 import numpy as np
@@ -9,56 +9,11 @@ from sklearn.linear_model import LogisticRegression
 from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import StandardScaler
 
-from riawelc.films.cells import cells_hit, precision_recall_f1
-from riawelc.films.labels import CELL_PX
-from riawelc.inspect.candidates import COMPONENT_FEATURES, black_tophat
+from riawelc.films.cells import precision_recall_f1
+from riawelc.inspect.cells import CellModel
 
-HAT_SIZES = (15, 25, 41)  # px: the top-hats whose per-cell maxima and areas are features
-AREA_LEVELS = (4, 6, 8, 10, 15, 20)  # grey levels: areas above these, per cell (25 and 41 px)
-CENTRE_HALF = 40  # px: the strip along the seam line where lack of penetration lies
 INNER_FOLDS = 4
 THRESHOLDS = np.round(np.arange(0.1, 0.91, 0.05), 2)
-PEAK, SMALL, ELONGATION, DARKNESS = (COMPONENT_FEATURES.index(f) for f in
-                                     ("peak_hat", "peak_hat_small", "elongation", "mean_darkness"))
-
-
-def cell_features(film, sigma: float, seam, region, x, probability, features, count: int) -> np.ndarray:
-    """(count, F): features of cells 1..count (cell k: columns [(k-1), k) * CELL_PX; a cell past the film's end is
-    empty), raw and minus the film's median cell. x, probability, features: the detector's candidates (centre x,
-    P(defect), features)."""
-    inside = np.ones(film.shape, bool) if region is None else region
-    hats = {s: np.where(inside, black_tophat(film, s, sigma), 0) for s in HAT_SIZES}
-    if seam is not None:
-        rows = np.arange(film.shape[0])[:, None]
-        centre = np.abs(rows - seam.y_at(np.arange(film.shape[1]))[None, :]) <= CENTRE_HALF
-    else:
-        centre = np.zeros(film.shape, bool)
-    width = max(film.shape[1], int(np.ceil(count * CELL_PX)) + 1)
-
-    def columns(values):  # per film column, zero past the film's end
-        return np.pad(values.astype(np.float64), (0, width - film.shape[1]))
-
-    column_max = {s: columns(h.max(axis=0)) for s, h in hats.items()}
-    column_area = {(s, lv): columns((hats[s] > lv).sum(axis=0)) for s in (25, 41) for lv in AREA_LEVELS}
-    centre41 = columns(np.where(centre, hats[41], 0).max(axis=0))
-    centre25 = columns(np.where(centre, hats[25], 0).max(axis=0))
-    cell_of = cells_hit(x) if len(x) else np.zeros(0, np.int64)
-    rows = []
-    for cell in range(1, count + 1):
-        x0, x1 = int((cell - 1) * CELL_PX), int(cell * CELL_PX)
-        c41, c25 = centre41[x0:x1], centre25[x0:x1]
-        mine = cell_of == cell
-        p, f = probability[mine], features[mine]
-        likely, strong = p > 0.5, f[:, PEAK] > 8
-        rows.append([*(column_max[s][x0:x1].max() for s in HAT_SIZES),
-                     *(np.log1p(column_area[k][x0:x1].sum()) for k in column_area),
-                     c41.max(), (c41 > 4).mean(), (c41 > 6).mean(), c25.max(), (c25 > 4).mean(),
-                     mine.sum(), p.max(initial=0), likely.sum(), (p > 0.9).sum(),
-                     np.log1p(f[likely, 0].max(initial=0)), f[:, PEAK].max(initial=0), f[:, SMALL].max(initial=0),
-                     f[strong, ELONGATION].max(initial=0), f[:, DARKNESS].max(initial=0)])
-    raw = np.array(rows, np.float64)
-    on_film = raw[:max(1, min(count, int(np.ceil(film.shape[1] / CELL_PX))))]
-    return np.concatenate([raw, raw - np.median(on_film, axis=0, keepdims=True)], axis=1)
 
 
 class _Constant:
@@ -104,3 +59,11 @@ def choose_and_fit(cells: dict, train: list[str], cs: list[float], seed: int):
                 best = (f1, c, float(t))
     _, c, t = best
     return _fit(*_stack(cells, train), c), c, t
+
+
+def as_cell_model(fitted, threshold: float) -> CellModel:
+    """The fitted scaler + logistic regression as the numpy CellModel the inspection runs."""
+    if isinstance(fitted, _Constant):
+        raise ValueError("the training cells hold one class only: no cell model to ship")
+    scaler, logistic = fitted[0], fitted[-1]
+    return CellModel(scaler.mean_, scaler.scale_, logistic.coef_[0], float(logistic.intercept_[0]), threshold)

@@ -3,9 +3,10 @@ centre lies in it (and given the classes of its regions); scored against real-va
 (folds x seeds): the detector (its rejector never saw the scored film: the masked stage's all-film rejector for
 the W0003 films, its held-out rejector for RRT-12R and RRT-22R), the black top-hat with its level and smallest
 area chosen on the training folds the same way, the every-cell predictor, and the hand masks (the table's own
-cap). Per class, a component classifier learned on the training folds' cells that hold one class names each kept
-region. Writes results-real/realfilms/cells.json and the candidates of every film (realfilms/out/cells) for the
-model stage. `python -m stages.realfilms.cells`.
+cap), and the learned cell model the inspection ships (riawelc.inspect.cells; its C and threshold chosen inside
+each fold). Per class, a component classifier learned on the training folds' cells that hold one class names each
+kept region. Writes results-real/realfilms/cells.json, and the candidates and cell features of every film
+(realfilms/out/cells) for the model stage. `python -m stages.realfilms.cells`.
 """
 
 from pathlib import Path
@@ -18,14 +19,15 @@ from riawelc.films.cells import cell_truth, cells_hit, every_cell_scores, precis
 from riawelc.films.flawtable import read_flaw_table
 from riawelc.films.tree import find_table
 from riawelc.images import BadImage
-from riawelc.inspect.candidates import COMPONENT_FEATURES, black_tophat, film_smoothing
+from riawelc.inspect.candidates import COMPONENT_FEATURES, black_tophat
+from riawelc.inspect.cells import cell_features
 from riawelc.inspect.detector import Detector
 from riawelc.inspect.film import FilmSettings, inspected_band, read_film
 from riawelc.learn.detector import BoostingParams, fit_ensemble
 from riawelc.metrics.filmeval import load_pair
 from stages.common import REAL_PARAMS, fail, load_params, write_json
 from stages.realfilms import OUT, RESULTS, TREES_RULES
-from stages.realfilms.cellmodel import cell_features, choose_and_fit
+from stages.realfilms.cellmodel import choose_and_fit
 from stages.realfilms.detection import CELLS_RULES, MASKED_RULES, films_to_score
 
 TOPHAT_SIZE = 25  # px: the library's top-hat baseline (riawelc.metrics.film.TOPHAT_KERNEL)
@@ -36,7 +38,7 @@ def component_rows(film, detector: Detector, settings: FilmSettings, levels, cel
     and the features of `cells` for the learned cell model."""
     seam, region, note = inspected_band(film, settings)
     detection = detector.detect(film, seam, region)
-    sigma = film_smoothing(film, detector.settings, region)  # the top-hat sees the film as the detector does
+    sigma = detection.candidates.smooth  # the top-hat sees the film as the detector does
     hat = black_tophat(film, TOPHAT_SIZE, sigma)
     if region is not None:
         hat = np.where(region, hat, 0)
@@ -169,6 +171,9 @@ def main() -> None:
     out.mkdir(parents=True, exist_ok=True)
     np.savez_compressed(out / "candidates.npz", **{f"{n}/{k}": data[n]["rows"][k] for n in names
                                                    for k in ("x", "probability", "features")},
+                        **{f"{n}/cell_features": data[n]["rows"]["cell_features"] for n in names
+                           if data[n]["rows"]["cell_features"] is not None},
+                        **{f"{n}/cell_truth": true[n] for n in names},
                         **{f"{n}/cell_of_candidate": data[n]["cell_of_candidate"] for n in names},
                         **{f"{n}/cells": data[n]["cells"] for n in names},
                         **{f"{n}/cell_classes": np.array(["|".join(sorted(k)) for k in data[n]["classes"]]) for n in names})

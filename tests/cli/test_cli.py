@@ -7,6 +7,7 @@ import subprocess
 import sys
 
 import cv2
+import numpy as np
 import pytest
 from typer.testing import CliRunner
 
@@ -116,6 +117,7 @@ def test_inspect_a_folder_with_the_detector_writes_one_mask_per_film(tmp_path):
     """`riawelc inspect FOLDER --out OUT --detector D`: the detector is the default source; masks/<name>.png of the
     film's size (255 = defect) equal what inspect_film gives; a corrupt film is reported and the others go on."""
     from riawelc.inspect.candidates import CandidateSettings
+    from riawelc.inspect.cells import CELL_FEATURES, CellModel
     from riawelc.inspect.detector import Detector
     from riawelc.inspect.film import FilmModels, inspect_film
 
@@ -127,11 +129,17 @@ def test_inspect_a_folder_with_the_detector_writes_one_mask_per_film(tmp_path):
     cv2.imwrite(str(films / "one.png"), film)
     (films / "broken.png").write_bytes(b"not a png")
     detector = tmp_path / "detector.json"
-    Detector(CandidateSettings(extent=3.0, peak=10.0)).save(detector)
+    n = len(CELL_FEATURES)  # its cell model calls a cell defect when its darkest 25-px top-hat exceeds 10 levels
+    cell_model = CellModel(np.zeros(n), np.ones(n), np.eye(n)[CELL_FEATURES.index("hat25_max")], -10.0)
+    Detector(CandidateSettings(extent=3.0, peak=10.0), cell_model=cell_model).save(detector)
     out = tmp_path / "out"
     result = cli("inspect", films, "--out", out, "--models", tmp_path / "no-models", "--detector", detector)
     assert result.exit_code == 1, result.output
     assert "source candidates" in result.stdout and "1 inspected, 1 failed" in result.stdout
+    assert "3 of 3 cells defect" in result.stdout  # 700 px: three 1 cm cells, one pore in each
+    cells = json.loads((out / "regions" / "one.json").read_text())["cells"]
+    assert [(c["cell"], c["defect"]) for c in cells] == [(1, True), (2, True), (3, True)]
+    assert json.loads((out / "summary.json").read_text())["films"][1]["defect_cells"] == 3
     mask = cv2.imread(str(out / "masks" / "one.png"), cv2.IMREAD_UNCHANGED)
     expected = inspect_film(film, FilmModels(None, None, 1.0, detector=Detector.load(detector)),
                             FilmSettings(source="candidates")).mask

@@ -14,6 +14,7 @@ import pytest
 
 from riawelc.constants import DEFECT_CLASSES
 from riawelc.inspect.candidates import COMPONENT_FEATURES, CandidateSettings
+from riawelc.inspect.cells import CELL_FEATURES, CellModel
 from riawelc.inspect.detector import Detector
 from riawelc.inspect.trees import TreeEnsemble
 from riawelc.report import DISCLAIMER
@@ -32,10 +33,12 @@ CANDIDATES = "/inspect?source=candidates&overlay=false"
 
 def porosity_detector(path: Path) -> Path:
     """The peak rule keeps the dark (here: bright-in-the-file, MONOCHROME1) spots; a classifier with no trees and
-    a porosity baseline calls each of them porosity."""
+    a porosity baseline calls each of them porosity, and so each defect cell."""
     baseline = np.array([5.0 if name == "porosity" else 0.0 for name in DEFECT_CLASSES])
     classifier = TreeEnsemble(list(DEFECT_CLASSES), list(COMPONENT_FEATURES), baseline, 1.0, [])
-    Detector(CandidateSettings(extent=3.0, peak=10.0), classifier=classifier).save(path)
+    n = len(CELL_FEATURES)  # and a cell model: a cell is defect when its darkest 25-px top-hat exceeds 10 levels
+    cell_model = CellModel(np.zeros(n), np.ones(n), np.eye(n)[CELL_FEATURES.index("hat25_max")], -10.0)
+    Detector(CandidateSettings(extent=3.0, peak=10.0), classifier=classifier, cell_model=cell_model).save(path)
     return path
 
 

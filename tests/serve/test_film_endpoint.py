@@ -8,6 +8,7 @@ import numpy as np
 import pytest
 
 from riawelc.inspect.candidates import CandidateSettings
+from riawelc.inspect.cells import CELL_FEATURES, CellModel
 from riawelc.inspect.detector import Detector
 from riawelc.inspect.film import FilmModels, FilmSettings, decode_film, inspect_film, overlay
 from tests.serve.conftest import encode, film_image, patch_image, upload
@@ -192,7 +193,10 @@ def test_the_detector_answers_inspect_with_its_candidates_and_its_card(start, tm
     """A detector file (the peak rule: no scikit-learn needed, as in the service's own venv) loaded by
     RIAWELC_DETECTOR runs /inspect?source=candidates exactly as riawelc.inspect.film does, and /model/info shows it."""
     path = tmp_path / "detector.json"
-    Detector(CandidateSettings(extent=3.0, peak=12.0), card={"trained_on": ["a test film"]}).save(path)
+    n = len(CELL_FEATURES)
+    darkest = np.eye(n)[CELL_FEATURES.index("hat25_max")]  # P(defect) rises with the cell's darkest top-hat
+    Detector(CandidateSettings(extent=3.0, peak=12.0), card={"trained_on": ["a test film"]},
+             cell_model=CellModel(np.zeros(n), np.ones(n), darkest, -10.0)).save(path)
     client = start(detector=path)
     data = encode(film)
     response = client.post("/inspect?source=candidates&overlay=false", files=film_upload(data))
@@ -202,6 +206,8 @@ def test_the_detector_answers_inspect_with_its_candidates_and_its_card(start, tm
                             FilmSettings(source="candidates"))
     assert body["regions"] == expected_regions(expected) and len(body["regions"]) >= 4  # the film's dark spots
     assert body["windows"] == 0 and body["source"] == "candidates" and "candidates" in body["inspected"]
+    assert body["cells"] == expected.summary()["cells"] and len(body["cells"]) == film.shape[1] // 248 + 1
+    assert any(c["defect"] for c in body["cells"])
     info = client.get("/model/info").json()["detector"]
     assert info["card"] == {"trained_on": ["a test film"]} and info["path"] == str(path)
 

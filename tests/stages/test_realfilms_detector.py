@@ -87,3 +87,16 @@ def test_model_stage_writes_a_detector_the_inspection_loads_with_its_card(worksp
         (workspace / "results-real/realfilms/masked.json").read_text())["summary"]["detector"]["mean_dice"]
     assert detector.classifier is None or detector.classifier.classes == ["crack", "lack_of_penetration", "porosity"]
     assert "classifier_trained_on" in card and "labels" in card["classifier_trained_on"]
+    cells = json.loads((workspace / "results-real/realfilms/cells.json").read_text())
+    trained = card["cell_model_trained_on"]  # the cell model: every readable tabled film's cells
+    readable = sorted(n for n, f in cells["films_scored"].items() if f["region"] != "unreadable")
+    assert trained["films"] == readable and "RRT-88R" not in trained["films"]
+    assert trained["cells"] == sum(cells["films_scored"][n]["cells"] for n in readable)
+    assert trained["C"] == 1.0 and detector.cell_model.threshold == trained["threshold"]
+    assert card["scores"]["cells_film_cv_f1"] == cells["defect_vs_none"]["cell_model"]["f1_mean"]
+    assert card["scores"]["cells_region_rule_f1"] == cells["defect_vs_none"]["detector"]["f1_mean"]
+    stored = np.load(workspace / "realfilms/out/cells/candidates.npz")
+    features = np.concatenate([stored[f"{n}/cell_features"] for n in readable])
+    truth = np.concatenate([stored[f"{n}/cell_truth"] for n in readable])
+    p = detector.cell_model.probabilities(features)
+    assert p[truth].mean() > p[~truth].mean()  # fitted on these cells: it ranks their defect cells higher
