@@ -2,8 +2,9 @@
 
 A cell is the BAM flaw table's unit (cell k: film columns [(k - 1), k) x CELL_PX). The learned cell model decides it
 from per-cell aggregates of the detector's candidates and of black top-hat maps, each also relative to the film's
-median cell (exposure and grain differ from film to film), through a logistic regression stored as plain numbers
-in detector.json: numpy only, so the service runs it. It is trained on the flaw table's cells of the tabled W0003
+median cell (exposure and grain differ from film to film) and taken from the stronger of its two neighbouring cells
+(a flaw runs on across cells, and the table's cells are drawn by hand), through a logistic regression stored as
+plain numbers in detector.json: numpy only, so the service runs it. It is trained on the flaw table's cells of the tabled W0003
 films (stages/realfilms/model.py); in film-grouped CV it called cells better than the detector's regions and the
 black top-hat (results-real/realfilms/cells.json). A defect cell's class is that of its most probable candidate.
 """
@@ -28,7 +29,8 @@ _BASE = (*(f"hat{s}_max" for s in HAT_SIZES),
          "centre_hat41_max", "centre_hat41_share_above4", "centre_hat41_share_above6", "centre_hat25_max",
          "centre_hat25_share_above4", "candidates", "probability_max", "likely_candidates", "sure_candidates",
          "log_likely_area_max", "peak_hat_max", "peak_hat_small_max", "strong_elongation_max", "mean_darkness_max")
-CELL_FEATURES = (*_BASE, *(f"{name}_minus_film_median" for name in _BASE))
+CELL_FEATURES = (*_BASE, *(f"{name}_minus_film_median" for name in _BASE),
+                 *(f"{name}_of_stronger_neighbour" for name in _BASE))
 PEAK, SMALL, ELONGATION, DARKNESS = (COMPONENT_FEATURES.index(f) for f in
                                      ("peak_hat", "peak_hat_small", "elongation", "mean_darkness"))
 UNCLASSIFIED = "unclassified"  # a defect cell with no candidate, or a detector without a component classifier
@@ -52,8 +54,8 @@ def cell_features(film: np.ndarray, smooth: float, seam: Seam | None, region: np
                   probability: np.ndarray, features: np.ndarray, count: int | None = None) -> np.ndarray:
     """(count, len(CELL_FEATURES)) for cells 1 ... count (default: the film's own cells; a cell past the film's end
     is empty). smooth: the detector's smoothing of this film; x, probability, features: its candidates' centre
-    columns, P(true defect) and COMPONENT_FEATURES. The relative half is taken against the median of the film's
-    own cells, whatever `count` asks for."""
+    columns, P(true defect) and COMPONENT_FEATURES. Three blocks: the cell's own aggregates, the same minus the
+    median of the film's own cells (whatever `count` asks for), and the larger of its two neighbours' aggregates."""
     own = film_cell_count(film.shape[1])
     count = own if count is None else count
     inside = np.ones(film.shape, bool) if region is None else np.asarray(region, bool)
@@ -89,7 +91,9 @@ def cell_features(film: np.ndarray, smooth: float, seam: Seam | None, region: np
                      f[strong, ELONGATION].max(initial=0), f[:, DARKNESS].max(initial=0)])
     raw = np.array(rows, np.float64)
     relative = raw - np.median(raw[:own], axis=0, keepdims=True)
-    return np.concatenate([raw, relative], axis=1)[:count]
+    padded = np.pad(raw, ((1, 1), (0, 0)))  # no cell before the first; the last's right neighbour is empty
+    neighbours = np.maximum(padded[:-2], padded[2:])
+    return np.concatenate([raw, relative, neighbours], axis=1)[:count]
 
 
 @dataclass
@@ -171,17 +175,27 @@ def call_cells(model: CellModel, film: np.ndarray, smooth: float, seam: Seam | N
     """Every cell of the film, called by `model` from the detector's candidates (x, probability, features) and,
     for a defect cell, classed by its most probable candidate's class_probabilities (None: unclassified)."""
     scores = model.probabilities(cell_features(film, smooth, seam, region, x, probability, features))
+    numbers = np.arange(1, len(scores) + 1)
+    defect = scores > model.threshold
     cell_of = cell_of_columns(x) if len(x) else np.zeros(0, np.int64)
-    cells = []
-    for k, score in enumerate(scores, start=1):
-        mine = np.flatnonzero(cell_of == k)
-        defect = bool(score > model.threshold)
-        cls = ""
-        if defect:
-            cls = UNCLASSIFIED
-            if class_probabilities is not None and len(mine):
-                best = mine[int(np.argmax(np.asarray(probability)[mine]))]
-                cls = DEFECT_CLASSES[int(np.argmax(class_probabilities[best]))]
-        cells.append(Cell(k, int((k - 1) * CELL_PX), int(min(k * CELL_PX, film.shape[1])), round(float(score), 4),
-                          defect, cls, int(len(mine))))
-    return cells
+    classes = cell_classes(numbers, defect, cell_of, probability, class_probabilities)
+    return [Cell(int(k), int((k - 1) * CELL_PX), int(min(k * CELL_PX, film.shape[1])), round(float(score), 4),
+                 bool(d), cls, int(np.sum(cell_of == k))) for k, score, d, cls in zip(numbers, scores, defect, classes)]
+
+
+def cell_classes(cells: np.ndarray, defect: np.ndarray, candidate_cells: np.ndarray, probability: np.ndarray,
+                 class_probabilities: np.ndarray | None) -> list[str]:
+    """The class of each defect cell: its most probable candidate's (UNCLASSIFIED with no candidate or no classes);
+    "" for a clean cell. candidate_cells: each candidate's cell number."""
+    probability = np.asarray(probability, np.float64)
+    out = []
+    for cell, is_defect in zip(np.asarray(cells).tolist(), np.asarray(defect, bool).tolist()):
+        mine = np.flatnonzero(candidate_cells == cell)
+        if not is_defect:
+            out.append("")
+        elif class_probabilities is None or not len(mine):
+            out.append(UNCLASSIFIED)
+        else:
+            best = mine[int(np.argmax(probability[mine]))]
+            out.append(DEFECT_CLASSES[int(np.argmax(class_probabilities[best]))])
+    return out

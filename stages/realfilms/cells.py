@@ -5,7 +5,7 @@ the W0003 films, its held-out rejector for RRT-12R and RRT-22R), the black top-h
 area chosen on the training folds the same way, the every-cell predictor, and the hand masks (the table's own
 cap), and the learned cell model the inspection ships (riawelc.inspect.cells; its C and threshold chosen inside
 each fold). Per class, a component classifier learned on the training folds' cells that hold one class names each
-kept region. Writes results-real/realfilms/cells.json, and the candidates and cell features of every film
+kept region (the detector's rule) and each defect cell's most probable candidate (the cell model's calls). Writes results-real/realfilms/cells.json, and the candidates and cell features of every film
 (realfilms/out/cells) for the model stage. `python -m stages.realfilms.cells`.
 """
 
@@ -20,7 +20,7 @@ from riawelc.films.flawtable import read_flaw_table
 from riawelc.films.tree import find_table
 from riawelc.images import BadImage
 from riawelc.inspect.candidates import COMPONENT_FEATURES, black_tophat
-from riawelc.inspect.cells import cell_features
+from riawelc.inspect.cells import cell_classes, cell_features
 from riawelc.inspect.detector import Detector
 from riawelc.inspect.film import FilmSettings, inspected_band, read_film
 from riawelc.learn.detector import BoostingParams, fit_ensemble
@@ -152,7 +152,7 @@ def main() -> None:
         results[method] = {"f1_mean": round(float(np.mean(f1)), 4), "f1_min": min(f1), "f1_max": max(f1),
                            "precision_mean": round(float(np.mean([r["precision"] for r in runs])), 4),
                            "recall_mean": round(float(np.mean([r["recall"] for r in runs])), 4), "runs": runs}
-    results["cell_model"] = cell_model_runs(data, names, true, p)
+    results["cell_model"], cell_model_classes = cell_model_runs(data, names, true, p, final.threshold, boosting)
     all_true = np.concatenate([true[n] for n in names])
     results["every_cell"] = every_cell_scores(all_true)
     results["hand_masks"] = hand_mask_cap(data)
@@ -162,7 +162,9 @@ def main() -> None:
                "folds": p["folds"], "seeds": p["seeds"], "notes": notes,
                "defect_vs_none": results,
                "per_class": {c: {"detector_f1_mean": round(float(np.mean([r["f1"] for r in per_class[c]])), 4),
-                                 "detector_runs": per_class[c], "every_cell": every_cell_scores(classes_true[c])}
+                                 "cell_model_f1_mean": round(float(np.mean([r["f1"] for r in cell_model_classes[c]])), 4),
+                                 "detector_runs": per_class[c], "cell_model_runs": cell_model_classes[c],
+                                 "every_cell": every_cell_scores(classes_true[c])}
                              for c in DEFECT_CLASSES},
                "films_scored": {n: {"cells": len(data[n]["cells"]), "defect_cells": int(true[n].sum()),
                                     "region": data[n]["rows"]["region"]} for n in names}}
@@ -181,34 +183,53 @@ def main() -> None:
           f"{results['detector']['f1_mean']:.3f}, top-hat {results['tophat']['f1_mean']:.3f}, every cell "
           f"{results['every_cell']['f1']:.3f}, learned cell model {results['cell_model']['f1_mean']:.3f}, hand masks {results['hand_masks'].get('f1', float('nan')):.3f}")
     for c in DEFECT_CLASSES:
-        print(f"  {c}: detector F1 {summary['per_class'][c]['detector_f1_mean']:.3f}, every cell "
+        print(f"  {c}: detector F1 {summary['per_class'][c]['detector_f1_mean']:.3f}, cell model "
+              f"{summary['per_class'][c]['cell_model_f1_mean']:.3f}, every cell "
               f"{summary['per_class'][c]['every_cell']['f1']:.3f}")
 
 
-def cell_model_runs(data, names, true, p) -> dict:
-    """The learned cell model (stages/realfilms/cellmodel.py) on the same folds and seeds; its C and threshold are
-    chosen inside each fold's training films. An unreadable film is never trained on and has every cell missed."""
+def cell_model_runs(data, names, true, p, keep_threshold, boosting) -> tuple[dict, dict]:
+    """The inspection's own cell calls (riawelc.inspect.cells) on the same folds and seeds: the cell model with its
+    C and threshold chosen inside each fold's training films, and each defect cell classed by its most probable
+    candidate through a component classifier trained on the fold's training films (on their candidates above
+    `keep_threshold` in cells of one class, as the model stage trains the shipped one). An unreadable film is
+    never trained on and has every cell missed. Returns (defect versus none, per class runs)."""
     readable = {n: (data[n]["rows"]["cell_features"], true[n]) for n in names
                 if data[n]["rows"]["cell_features"] is not None}
-    runs = []
+    runs, class_runs = [], {c: [] for c in DEFECT_CLASSES}
     for seed in p["seeds"]:
         order = np.random.default_rng(seed).permutation(names)
         folds = [sorted(order[k::p["folds"]]) for k in range(p["folds"])]
         predicted, truths, chosen = [], [], []
+        called = {c: ([], []) for c in DEFECT_CLASSES}
         for fold in folds:
-            model, c, threshold = choose_and_fit(readable, [n for n in names if n not in fold and n in readable],
-                                                 p["cell_model_cs"], seed)
+            train = [n for n in names if n not in fold and n in readable]
+            model, c, threshold = choose_and_fit(readable, train, p["cell_model_cs"], seed)
+            x, y = single_class_rows(data, train, keep_threshold, 0)
+            classifier = (fit_ensemble(x, y, None, list(DEFECT_CLASSES), list(COMPONENT_FEATURES), seed, boosting)
+                          if len(set(y.tolist())) == len(DEFECT_CLASSES) else None)
             chosen.append([c, threshold])
             for n in fold:
-                predicted.append(model.predict_proba(readable[n][0])[:, 1] > threshold if n in readable
-                                 else np.zeros(len(true[n]), bool))
+                r = data[n]["rows"]
+                defect = (model.predict_proba(readable[n][0])[:, 1] > threshold if n in readable
+                          else np.zeros(len(true[n]), bool))
+                class_probabilities = (classifier.probabilities(r["features"]) if classifier is not None
+                                       and len(r["features"]) else None)
+                names_called = cell_classes(data[n]["cells"], defect, data[n]["cell_of_candidate"], r["probability"],
+                                            class_probabilities)
+                predicted.append(defect)
                 truths.append(true[n])
+                for cls in DEFECT_CLASSES:
+                    called[cls][0].append(np.array([k == cls for k in names_called], bool))
+                    called[cls][1].append(np.array([cls in k for k in data[n]["classes"]], bool))
         runs.append({"seed": seed, "chosen": chosen,
                      **precision_recall_f1(np.concatenate(predicted), np.concatenate(truths))})
+        for cls, (pred, tru) in called.items():
+            class_runs[cls].append(precision_recall_f1(np.concatenate(pred), np.concatenate(tru)))
     f1 = [r["f1"] for r in runs]
-    return {"f1_mean": round(float(np.mean(f1)), 4), "f1_min": min(f1), "f1_max": max(f1),
-            "precision_mean": round(float(np.mean([r["precision"] for r in runs])), 4),
-            "recall_mean": round(float(np.mean([r["recall"] for r in runs])), 4), "runs": runs}
+    return ({"f1_mean": round(float(np.mean(f1)), 4), "f1_min": min(f1), "f1_max": max(f1),
+             "precision_mean": round(float(np.mean([r["precision"] for r in runs])), 4),
+             "recall_mean": round(float(np.mean([r["recall"] for r in runs])), 4), "runs": runs}, class_runs)
 
 
 def single_class_rows(data, names, threshold, area):

@@ -34,14 +34,16 @@ def test_a_dark_spot_raises_its_own_cells_features_and_no_other():
     found = find_candidates(film, CandidateSettings(extent=3.0, peak=10.0))
     x = found.centres()[:, 0]
     features = cell_features(film, 1.0, None, None, x, np.full(len(found), 0.95), found.features, count=6)
-    raw, relative = np.split(features, 2, axis=1)
-    assert features.shape == (6, len(CELL_FEATURES)) and raw.shape[1] * 2 == len(CELL_FEATURES)
+    raw, relative, neighbour = np.split(features, 3, axis=1)
+    assert features.shape == (6, len(CELL_FEATURES)) and raw.shape[1] * 3 == len(CELL_FEATURES)
     spot = int(np.argmax(raw[:, HAT25]))
     assert spot == 1 and raw[1, HAT25] > 15 > raw[0, HAT25]
     first = CELL_FEATURES.index("candidates")
     assert raw[1, first:first + 4].tolist() == [1, 0.95, 1, 1]  # one candidate, P 0.95, above 0.5 and 0.9
     assert not raw[4:].any()  # cells past the film's end are empty
     assert np.allclose(relative, raw - np.median(raw[:4], axis=0))  # relative to the film's own cells
+    assert np.array_equal(neighbour[0], raw[1]) and np.array_equal(neighbour[2], raw[1])  # the spot's neighbours
+    assert np.array_equal(neighbour[1], np.maximum(raw[0], raw[2])) and not neighbour[5].any()
     own = cell_features(film, 1.0, None, None, x, np.full(len(found), 0.95), found.features)
     assert len(own) == film_cell_count(width) == 4 and np.array_equal(own, features[:4])
     assert len(COMPONENT_FEATURES) == found.features.shape[1]

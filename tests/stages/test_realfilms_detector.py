@@ -71,6 +71,9 @@ def test_cells_stage_scores_the_tabled_films_beside_the_trivial_predictor(worksp
     for run in scored["cell_model"]["runs"]:  # C and threshold chosen inside each fold's training films
         assert all(c == 1.0 and 0.1 <= t <= 0.9 for c, t in run["chosen"]) and len(run["chosen"]) == 2
         assert run["tp"] + run["fn"] == run["positives"] and run["cells"] == cells["cells"]
+    for c, scores in cells["per_class"].items():  # the inspection's cell calls, classed, per class and seed
+        assert len(scores["cell_model_runs"]) == 1 and scores["cell_model_runs"][0]["cells"] == cells["cells"]
+        assert scores["cell_model_f1_mean"] == scores["cell_model_runs"][0]["f1"]
     assert "RRT-30R" in cells["films_scored"] and cells["cells"] == sum(f["cells"] for f in cells["films_scored"].values())
     notes = " ".join(cells["notes"])
     assert "RRT-40R: left out" in notes  # its rows are unusable

@@ -1,0 +1,99 @@
+"""Cell-model variants under the cells stage's protocol (5 film folds x seeds 0-4, every choice inside the training
+folds by an inner 4-fold film CV): the shipped logistic model, + the neighbouring cells' features, gradient
+boosting, both. Reads /tmp/s5cells.npz (collect.py); appends to cells.jsonl.
+    python research/issue16/session5/probe.py VARIANT ..."""
+import sys, json; sys.path.insert(0, '/work/main')
+import numpy as np
+from sklearn.ensemble import GradientBoostingClassifier
+from sklearn.linear_model import LogisticRegression
+from sklearn.pipeline import make_pipeline
+from sklearn.preprocessing import StandardScaler
+from riawelc.films.cells import precision_recall_f1
+from riawelc.inspect.cells import CELL_FEATURES
+
+stored = np.load('/tmp/s5cells.npz')
+names = sorted({k.split('/')[0] for k in stored.files})
+HALF = 29  # the cell's own aggregates (the first block of CELL_FEATURES)
+THRESHOLDS = np.round(np.arange(0.1, 0.91, 0.05), 2)
+
+
+def features(name, variant):
+    f = stored[f'{name}/features']
+    if 'library' not in variant:  # the first two blocks only (own, minus the film's median), as session 4 had them
+        f = f[:, :2 * HALF]
+    rows = stored[f'{name}/cells'] - 1
+    if 'tablemedian' in variant:  # session 4's rule: relative to the median of the table's cells on the film
+        raw = f[:, :HALF]
+        on_film = raw[:max(1, min(len(raw), int(stored[f'{name}/own'])))]
+        f = np.hstack([raw, raw - np.median(on_film, axis=0, keepdims=True)])
+    for q in (10, 25):
+        if f'q{q}' in variant:  # relative to a low quantile of the film's own cells: its cleanest cells
+            raw = f[:, :HALF]
+            own = raw[:max(1, min(len(raw), int(stored[f'{name}/own'])))]
+            f = np.hstack([raw, raw - np.percentile(own, q, axis=0, keepdims=True)])
+    if 'neighbours' in variant:
+        raw = f[:, :HALF]
+        pad = np.vstack([np.zeros((1, HALF)), raw, np.zeros((1, HALF))])
+        f = np.hstack([f, np.maximum(pad[:-2], pad[2:])])  # the stronger of the two neighbouring cells
+    return f[rows]
+
+
+def factory(variant, c):
+    if 'boost' in variant:
+        return lambda: GradientBoostingClassifier(n_estimators=c, learning_rate=0.05, max_leaf_nodes=7,
+                                                  min_samples_leaf=10, subsample=0.8, random_state=0)
+    return lambda: make_pipeline(StandardScaler(), LogisticRegression(C=c, max_iter=3000))
+
+
+def fit(make, x, y):
+    return make().fit(x, y)
+
+
+def choose_and_fit(data, train, grid, variant, seed):
+    order = np.random.default_rng(seed + 1000).permutation(train)
+    inner = [sorted(order[k::4]) for k in range(4)]
+    best = (-1, grid[0], 0.5)
+    for c in grid:
+        scored, truth = [], []
+        for fold in inner:
+            tr = [n for n in train if n not in fold]
+            model = fit(factory(variant, c), np.concatenate([data[n][0] for n in tr]), np.concatenate([data[n][1] for n in tr]))
+            scored += [model.predict_proba(data[n][0])[:, 1] for n in fold]
+            truth += [data[n][1] for n in fold]
+        scored, truth = np.concatenate(scored), np.concatenate(truth)
+        for t in THRESHOLDS:
+            f1 = precision_recall_f1(scored > t, truth)['f1']
+            if f1 > best[0]:
+                best = (f1, c, float(t))
+    _, c, t = best
+    return fit(factory(variant, c), np.concatenate([data[n][0] for n in train]), np.concatenate([data[n][1] for n in train])), c, t
+
+
+def run(variant):
+    data = {n: (features(n, variant), stored[f'{n}/y']) for n in names}
+    grid = [50, 150] if 'boost' in variant else [0.1, 1.0, 10.0]
+    f1s, runs = [], []
+    for seed in range(5):
+        order = np.random.default_rng(seed).permutation(names)
+        folds = [sorted(order[k::5]) for k in range(5)]
+        pred, tru, chosen = [], [], []
+        for fold in folds:
+            train = [n for n in names if n not in fold]
+            model, c, t = choose_and_fit(data, train, grid, variant, seed)
+            chosen.append([c, t])
+            for n in fold:
+                pred.append(model.predict_proba(data[n][0])[:, 1] > t); tru.append(data[n][1])
+        s = precision_recall_f1(np.concatenate(pred), np.concatenate(tru))
+        f1s.append(s['f1']); runs.append({**s, 'chosen': chosen})
+        print(variant, seed, s['f1'], s['precision'], s['recall'], chosen, flush=True)
+    line = {'variant': variant, 'f1_mean': round(float(np.mean(f1s)), 4), 'f1_per_seed': f1s,
+            'precision_mean': round(float(np.mean([r['precision'] for r in runs])), 4),
+            'recall_mean': round(float(np.mean([r['recall'] for r in runs])), 4),
+            'films': len(names), 'cells': int(sum(len(d[1]) for d in data.values()))}
+    print(json.dumps(line), flush=True)
+    with open('/work/main/research/issue16/session5/cells.jsonl', 'a') as f:
+        f.write(json.dumps(line) + '\n')
+
+
+for v in sys.argv[1:]:
+    run(v)
