@@ -5,16 +5,12 @@ boosting, both. Reads /tmp/s5cells.npz (collect.py); appends to cells.jsonl.
 import sys, json; sys.path.insert(0, '/work/main')
 import numpy as np
 from sklearn.ensemble import GradientBoostingClassifier
-from sklearn.linear_model import LogisticRegression
-from sklearn.pipeline import make_pipeline
-from sklearn.preprocessing import StandardScaler
 from riawelc.films.cells import precision_recall_f1
-from riawelc.inspect.cells import CELL_FEATURES
+from stages.realfilms.cellmodel import choose_and_fit, logistic
 
 stored = np.load('/tmp/s5cells.npz')
 names = sorted({k.split('/')[0] for k in stored.files})
 HALF = 29  # the cell's own aggregates (the first block of CELL_FEATURES)
-THRESHOLDS = np.round(np.arange(0.1, 0.91, 0.05), 2)
 
 
 def features(name, variant):
@@ -38,35 +34,11 @@ def features(name, variant):
     return f[rows]
 
 
-def factory(variant, c):
+def factory(variant):
     if 'boost' in variant:
-        return lambda: GradientBoostingClassifier(n_estimators=c, learning_rate=0.05, max_leaf_nodes=7,
-                                                  min_samples_leaf=10, subsample=0.8, random_state=0)
-    return lambda: make_pipeline(StandardScaler(), LogisticRegression(C=c, max_iter=3000))
-
-
-def fit(make, x, y):
-    return make().fit(x, y)
-
-
-def choose_and_fit(data, train, grid, variant, seed):
-    order = np.random.default_rng(seed + 1000).permutation(train)
-    inner = [sorted(order[k::4]) for k in range(4)]
-    best = (-1, grid[0], 0.5)
-    for c in grid:
-        scored, truth = [], []
-        for fold in inner:
-            tr = [n for n in train if n not in fold]
-            model = fit(factory(variant, c), np.concatenate([data[n][0] for n in tr]), np.concatenate([data[n][1] for n in tr]))
-            scored += [model.predict_proba(data[n][0])[:, 1] for n in fold]
-            truth += [data[n][1] for n in fold]
-        scored, truth = np.concatenate(scored), np.concatenate(truth)
-        for t in THRESHOLDS:
-            f1 = precision_recall_f1(scored > t, truth)['f1']
-            if f1 > best[0]:
-                best = (f1, c, float(t))
-    _, c, t = best
-    return fit(factory(variant, c), np.concatenate([data[n][0] for n in train]), np.concatenate([data[n][1] for n in train])), c, t
+        return lambda c: GradientBoostingClassifier(n_estimators=c, learning_rate=0.05, max_leaf_nodes=7,
+                                                    min_samples_leaf=10, subsample=0.8, random_state=0)
+    return logistic
 
 
 def run(variant):
@@ -79,7 +51,7 @@ def run(variant):
         pred, tru, chosen = [], [], []
         for fold in folds:
             train = [n for n in names if n not in fold]
-            model, c, t = choose_and_fit(data, train, grid, variant, seed)
+            model, c, t = choose_and_fit(data, train, grid, seed, factory(variant))
             chosen.append([c, t])
             for n in fold:
                 pred.append(model.predict_proba(data[n][0])[:, 1] > t); tru.append(data[n][1])
