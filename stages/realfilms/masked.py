@@ -88,16 +88,18 @@ def unet_rows(films, base) -> dict | str:
                               lambda t: {"threshold": t})
 
 
-def detector_rows(films, p, settings, boosting, out) -> dict:
+def detector_rows(films, p, settings, boosting, out) -> tuple[dict, list[dict]]:
+    """Per film, the held-out detector's scores; and its operating points: at each rejector threshold of the
+    grid, every film's held-out detector (its own extent) keeping the candidates above it, summarised."""
     candidates = film_candidates(films, settings, p["extents"])
-    rows = {}
+    rows, detections = {}, {}
     for name, (film, truth) in films.items():
         training = {o: films[o] for o in films if o != name}
         detector, choice = build_detector(training, settings, p["extents"], p["thresholds"], p["seed"], boosting,
                                           candidates={e: {o: c[o] for o in training} for e, c in candidates.items()})
         detector.card = {"trained_on": sorted(training), "held_out": name, "crossfit": choice.grid}
         detector.save(out / f"detector-{name}.json")
-        detection = detector.detect(film)
+        detection = detections[name] = detector.detect(film)
         mask = detection.candidates.mask(detection.probability > detector.threshold)
         write_png(out / "masks" / f"{name}.png", mask * np.uint8(255))
         counts = write_sheet(out / "sheets" / f"{name}.png", film, mask, truth)
@@ -105,7 +107,9 @@ def detector_rows(films, p, settings, boosting, out) -> dict:
                       "crossfit_mean_dice": round(choice.crossfit_dice, 4), "sheet": counts}
         print(f"  {name}: extent {choice.extent:g}, threshold {choice.threshold:g} -> Dice {rows[name]['dice']:.3f}, "
               f"found {rows[name]['found']}/{rows[name]['components']}, false {rows[name]['false_components']}")
-    return rows
+    points = [{"threshold": t, **summarise({name: mask_scores(d.candidates.mask(d.probability > t), films[name][1])
+                                            for name, d in detections.items()})} for t in p["thresholds"]]
+    return rows, points
 
 
 def main() -> None:
@@ -119,7 +123,8 @@ def main() -> None:
     final.save(out / "detector-all.json")
     print(f"all films: extent {choice.extent:g}, threshold {choice.threshold:g} (cross-fit mean Dice "
           f"{choice.crossfit_dice:.3f})")
-    methods = {"detector": detector_rows(films, p, settings, boosting, out),
+    detector, operating_points = detector_rows(films, p, settings, boosting, out)
+    methods = {"detector": detector,
                "hysteresis": hysteresis_rows(films, settings, base),
                "tophat": tophat_rows(films, base, settings),
                "unet": unet_rows(films, base)}
@@ -128,7 +133,11 @@ def main() -> None:
                "films": {name: {"height": int(f.shape[0]), "width": int(f.shape[1]), "true_px": int(t.sum())}
                          for name, (f, t) in films.items()},
                "summary": {method: summarise(rows) for method, rows in methods.items()},
-               "per_film": methods}
+               "per_film": methods,
+               "detector_operating_points": {
+                   "what": "each film's held-out detector at every rejector threshold of the grid (not chosen: a "
+                           "curve of component recall against false components, for reading the trade-off)",
+                   "points": operating_points}}
     write_json(RESULTS / "masked.json", results)
     for method, row in results["summary"].items():
         per = " ".join(f"{n} {methods[method][n]['dice']:.3f}" for n in films)

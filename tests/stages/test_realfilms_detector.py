@@ -60,6 +60,14 @@ def test_masked_stage_scores_every_method_leave_one_film_out(workspace):
         assert card["held_out"] == name and name not in card["trained_on"] and len(card["trained_on"]) == 2
         assert (out / "sheets" / f"{name}.png").is_file() and (out / "masks" / f"{name}.png").is_file()
     assert Detector.load(out / "detector-all.json").card["trained_on"] == sorted(MASKED)
+    points = results["detector_operating_points"]["points"]  # the recall / false-alarm curve, film by film held out
+    assert [pt["threshold"] for pt in points] == [0.3, 0.6, 0.9]
+    assert all(a["false_components_per_film"] >= b["false_components_per_film"] and a["found"] >= b["found"]
+               for a, b in zip(points, points[1:]))  # a higher threshold keeps a subset
+    per_film = results["per_film"]["detector"]
+    if len({row["chosen"]["threshold"] for row in per_film.values()}) == 1:  # one threshold everywhere: its point
+        at = next(pt for pt in points if pt["threshold"] == next(iter(per_film.values()))["chosen"]["threshold"])
+        assert at["mean_dice"] == summary["mean_dice"]
 
 
 def test_cells_stage_scores_the_tabled_films_beside_the_trivial_predictor(workspace):
