@@ -6,6 +6,7 @@ import sys; sys.path.insert(0, '/work/main'); sys.path.insert(0, '/work/main/res
 from pathlib import Path
 import numpy as np
 from riawelc.inspect.cells import cell_features, film_cell_count
+from riawelc.inspect.candidates import film_grain
 from riawelc.inspect.detector import Detector
 from tabled import tabled_films
 
@@ -22,6 +23,9 @@ for name, film, labels, cells, seam, region, note, masks in tabled_films():
     out[f'{name}/features'] = features            # every cell 1..count (table's), rows cells-1 are scored
     out[f'{name}/cells'] = cells
     out[f'{name}/own'] = np.array(film_cell_count(film.shape[1]))
+    out[f'{name}/smooth'] = np.array(c.smooth)
+    out[f'{name}/whole_film'] = np.array(region is None)
+    out[f'{name}/grain'] = np.array(film_grain(film, region))
     out[f'{name}/y'] = np.array([bool(labels[k]) for k in cells])
     out[f'{name}/classes'] = np.array(['|'.join(sorted(labels[k])) for k in cells])
     print(name, len(cells), int(out[f'{name}/y'].sum()), note, flush=True)

@@ -27,6 +27,13 @@ def features(name, variant):
             raw = f[:, :HALF]
             own = raw[:max(1, min(len(raw), int(stored[f'{name}/own'])))]
             f = np.hstack([raw, raw - np.percentile(own, q, axis=0, keepdims=True)])
+    if 'filmcontext' in variant:  # the film's smoothing, grain and whether its seam was found, on every cell
+        context = [float(stored[f'{name}/smooth']), float(stored[f'{name}/grain']), float(stored[f'{name}/whole_film'])]
+        f = np.hstack([f, np.tile(context, (len(f), 1))])
+    if 'position' in variant:  # first or last cell of the film (its ends: markers, dark edges)
+        own = int(stored[f'{name}/own'])
+        k = np.arange(1, len(f) + 1)
+        f = np.hstack([f, np.stack([k == 1, k >= own], 1).astype(float)])
     if 'neighbours' in variant:
         raw = f[:, :HALF]
         pad = np.vstack([np.zeros((1, HALF)), raw, np.zeros((1, HALF))])
