@@ -274,7 +274,8 @@ def test_the_page_opens_the_report_of_the_film_it_inspected(judging_server, brow
     called = [c for c in expected["cells"] if c["defect"]]
     assert called and all(c["class"] == "porosity" for c in called)
     assert browser.find_element(By.ID, "film-cells").text.startswith(
-        f"1 cm cells called defect: {len(called)} of {len(expected['cells'])}: cell {called[0]['cell']} (porosity, p ")
+        f"Cells of 248 px (the flaw table's 1 cm at 40.3 µm per pixel) called defect: {len(called)} of "
+        f"{len(expected['cells'])}: cell {called[0]['cell']} (porosity, p ")
     assert "from DICOM PixelSpacing" in browser.find_element(By.ID, "film-scale").text
     assert SCRIPT in browser.find_element(By.ID, "film-header").text  # shown as text ...
     assert browser.execute_script("return document.querySelectorAll('#film-view script, #film-view b').length") == 0
