@@ -35,7 +35,7 @@ RULES = {"films": text(), "out": text(), "summary": text(), "models": text(), "d
 
 
 def summary(table) -> dict:
-    """Counts of the table's rows: statuses, regions, indications and each level's decisions."""
+    """Counts of the table's rows: statuses, regions, indications, cells called and each level's decisions."""
     import json
 
     rows = table.to_pylist()
@@ -44,6 +44,7 @@ def summary(table) -> dict:
     return {"films": len(rows), "ok": sum(r["status"] == "ok" for r in rows),
             "errors": {r["path"]: r["error"] for r in rows if r["status"] != "ok"},
             "regions": sum(r["regions"] or 0 for r in rows), "indications": sum(r["indications"] or 0 for r in rows),
+            "defect_cells": sum(r["defect_cells"] or 0 for r in rows), "cells": sum(r["cells"] or 0 for r in rows),
             "verdicts": {f"{level}: {decision or 'none'}": n for (level, decision), n in sorted(decisions.items(),
                                                                                               key=str)}}
 

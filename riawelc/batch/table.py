@@ -4,7 +4,8 @@ rows written since the last compaction.
 Parquet files cannot be appended to, so the driver writes each few finished rows as a new part file (written under
 a temporary name, then renamed: a part is whole or absent) and `compact` folds the parts into results.parquet
 (written the same way) before and after a run. A row for a path replaces an older one (by its `finished` time), so
-parts left by a crash between the table's rename and the parts' removal fold in again without a duplicate."""
+parts left by a crash between the table's rename and the parts' removal fold in again without a duplicate. A table
+written before a column existed (a batch folder of an older version) reads with that column empty."""
 
 from __future__ import annotations
 
@@ -21,7 +22,8 @@ SCHEMA = pa.schema([
     ("path", pa.string()), ("output", pa.string()), ("sha256", pa.string()), ("bytes", pa.int64()),
     ("height", pa.int32()), ("width", pa.int32()), ("scale_source", pa.string()), ("mm_per_pixel", pa.float64()),
     ("model_version", pa.string()), ("settings_hash", pa.string()), ("status", pa.string()), ("error", pa.string()),
-    ("retry", pa.bool_()), ("regions", pa.int32()), ("indications", pa.int32()), ("defect_area_px", pa.int64()),
+    ("retry", pa.bool_()), ("regions", pa.int32()), ("indications", pa.int32()), ("cells", pa.int32()),
+    ("defect_cells", pa.int32()), ("defect_area_px", pa.int64()),
     ("defect_area_mm2", pa.float64()), ("verdicts", pa.string()), ("seconds", pa.float64()),
     ("worker", pa.string()), ("finished", pa.timestamp("us", tz="UTC")),
 ])

@@ -86,7 +86,9 @@ class FilmWorker:
         write_assessment(job.out, film.output, path.name, result, job.report, job.pictures)
         area = int(result.inspection.mask.sum())
         scale = radiograph.scale.mm_per_pixel
+        cells = result.inspection.cells  # the detector's cell model; none without one
         row.update(status=OK, regions=len(result.inspection.regions), indications=len(result.found.indications),
+                   cells=len(cells), defect_cells=sum(cell.defect for cell in cells),
                    defect_area_px=area, defect_area_mm2=round(area * scale**2, 4) if scale else None,
                    verdicts=json.dumps({v.level: v.decision for v in result.verdicts}) if job.judging.levels
                    else None)

@@ -4,8 +4,10 @@ without TensorFlow, and the rows of a results table by path."""
 from pathlib import Path
 
 import cv2
+import numpy as np
 
 from riawelc.inspect.candidates import CandidateSettings
+from riawelc.inspect.cells import CELL_FEATURES, CellModel
 from riawelc.inspect.detector import Detector
 from tests.inspect.test_filminspect import band_film
 
@@ -24,7 +26,10 @@ def write_films(folder: Path, count: int, height: int = 300, width: int = 900) -
 
 
 def write_detector(path: Path) -> Path:
-    Detector(CandidateSettings(extent=3.0, peak=10.0)).save(path)
+    """The peak rule, and a cell model that calls a cell defect when its darkest 25-px top-hat exceeds 10 levels."""
+    n = len(CELL_FEATURES)
+    cell_model = CellModel(np.zeros(n), np.ones(n), np.eye(n)[CELL_FEATURES.index("hat25_max")], -10.0)
+    Detector(CandidateSettings(extent=3.0, peak=10.0), cell_model=cell_model).save(path)
     return path
 
 

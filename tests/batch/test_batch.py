@@ -8,6 +8,7 @@ import signal
 import subprocess
 import sys
 import time
+from datetime import UTC, datetime, timedelta
 
 import cv2
 import numpy as np
@@ -47,6 +48,7 @@ def test_every_film_gets_one_row_and_bad_films_are_error_rows(batch):
     good = [r for r in rows.values() if r["status"] == "ok"]
     assert all(r["height"] == 300 and r["width"] == 900 and r["scale_source"] == "user" for r in good)
     assert all(r["regions"] >= 1 and r["defect_area_mm2"] == pytest.approx(r["defect_area_px"] * 0.01) for r in good)
+    assert all(r["cells"] == 4 and 1 <= r["defect_cells"] <= 4 for r in good)  # 900 px: four 1 cm cells
     assert len({r["model_version"] for r in rows.values()}) == 1 and all(r["worker"] for r in rows.values())
     # The same masks as `riawelc inspect` writes for the same folder.
     single = cli("inspect", batch / "films", "--out", batch / "single", "--models", batch / "no-models",
@@ -142,3 +144,22 @@ def test_help_and_bad_input(batch):
     assert "Resumable" in cli("inspect-batch", "--help").stdout
     result = run(batch, batch / "films", "--ray-address", "auto")
     assert result.exit_code == 2 and "--engine ray" in result.stderr
+
+
+def test_a_results_table_from_before_the_cells_columns_still_reads_and_compacts(tmp_path):
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    from riawelc.batch.table import RESULTS, SCHEMA, PartWriter, compact
+
+    older = pa.schema([field for field in SCHEMA if field.name not in ("cells", "defect_cells")])
+    stamp = datetime(2026, 12, 1, tzinfo=UTC)
+    pq.write_table(pa.Table.from_pylist([{"path": "a.png", "status": "ok", "regions": 2, "finished": stamp}],
+                                        schema=older), tmp_path / RESULTS)
+    writer = PartWriter(tmp_path)
+    writer.add({"path": "b.png", "status": "ok", "regions": 1, "cells": 4, "defect_cells": 1,
+                "finished": stamp + timedelta(hours=1)})
+    writer.flush()
+    rows = {r["path"]: r for r in read_results(tmp_path)[0].to_pylist()}
+    assert rows["a.png"]["regions"] == 2 and rows["a.png"]["cells"] is None and rows["b.png"]["defect_cells"] == 1
+    assert compact(tmp_path).num_rows == 2 and pq.read_schema(tmp_path / RESULTS).names == SCHEMA.names
