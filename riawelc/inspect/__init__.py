@@ -1,6 +1,7 @@
 """Inspection: class activation maps from raw `cams`, pseudo-masks, patch inspection and whole-film inspection, the
-real-film detector (top-hat candidates, numpy tree ensembles, the 1 cm cell model), and drawing the results. What the service uses, so it imports numpy, OpenCV, ONNX Runtime and the top level of riawelc
-only: never TensorFlow, Keras, pandas or scikit-learn (tests/test_layout.py checks it from the source)."""
+real-film detector (top-hat candidates, numpy tree ensembles, the 1 cm cell model), and drawing the results. What
+the service uses, so it imports numpy, OpenCV, ONNX Runtime and the top level of riawelc only: never TensorFlow,
+Keras, pandas or scikit-learn (tests/test_layout.py checks it from the source)."""
 
 from riawelc.lazy import lazy_exports
 

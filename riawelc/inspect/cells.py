@@ -4,9 +4,10 @@ A cell is the BAM flaw table's unit (cell k: film columns [(k - 1), k) x CELL_PX
 from per-cell aggregates of the detector's candidates and of black top-hat maps, each also relative to the film's
 median cell (exposure and grain differ from film to film) and taken from the stronger of its two neighbouring cells
 (a flaw runs on across cells, and the table's cells are drawn by hand), through a logistic regression stored as
-plain numbers in detector.json: numpy only, so the service runs it. It is trained on the flaw table's cells of the tabled W0003
-films (stages/realfilms/model.py); in film-grouped CV it called cells better than the detector's regions and the
-black top-hat (results-real/realfilms/cells.json). A defect cell's class is that of its most probable candidate.
+plain numbers in detector.json: numpy only, so the service runs it. It is trained on the flaw table's cells of the
+tabled W0003 films (stages/realfilms/model.py); in film-grouped CV it called cells better than the detector's
+regions and the black top-hat (results-real/realfilms/cells.json). A defect cell's class is that of its most
+probable candidate.
 """
 
 from __future__ import annotations
@@ -33,7 +34,7 @@ CELL_FEATURES = (*_BASE, *(f"{name}_minus_film_median" for name in _BASE),
                  *(f"{name}_of_stronger_neighbour" for name in _BASE))
 PEAK, SMALL, ELONGATION, DARKNESS = (COMPONENT_FEATURES.index(f) for f in
                                      ("peak_hat", "peak_hat_small", "elongation", "mean_darkness"))
-UNCLASSIFIED = "unclassified"  # a defect cell with no candidate, or a detector without a component classifier
+UNCLASSIFIED = "unclassified"  # a region or defect cell that nothing classifies (no component classifier)
 
 
 class CellModelError(ValueError):

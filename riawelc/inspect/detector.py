@@ -1,6 +1,7 @@
 """The real-film detector as one file, `detector.json`: candidate settings (riawelc.inspect.candidates), the learned
 rejector and component classifier (riawelc.inspect.trees), the cell model that calls each 1 cm cell
-(riawelc.inspect.cells), and a card that says what it was trained on and how it scored. riawelc.learn.detector builds it; inspect_film (source "candidates"), the CLI and the service run it.
+(riawelc.inspect.cells), and a card that says what it was trained on and how it scored. riawelc.learn.detector
+builds it; inspect_film (source "candidates"), the CLI and the service run it.
 """
 
 from __future__ import annotations

@@ -44,13 +44,12 @@ from riawelc.images import (
     write_png,
 )
 from riawelc.inspect.cam import scale_maps, upsample
-from riawelc.inspect.cells import Cell
+from riawelc.inspect.cells import UNCLASSIFIED, Cell
 from riawelc.inspect.detector import DETECTOR_FILE, Detector, DetectorError
 from riawelc.inspect.pseudomask import PseudoMaskConfig, dark_pixels, remove_small_components
 from riawelc.seam import Seam, find_seam
 
 SOURCES = ("unet", "unet_gated", "cam", "cam_dark", "candidates")
-UNCLASSIFIED = "unclassified"  # a region's class when nothing classifies it (a detector without its classifier)
 REGIONS = ("seam", "film")
 CELL_BAR_PX = 12  # height of the overlay's bar under a defect cell
 DEFECT_INDEX = [CLASSES.index(name) for name in DEFECT_CLASSES]

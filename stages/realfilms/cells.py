@@ -5,8 +5,9 @@ the W0003 films, its held-out rejector for RRT-12R and RRT-22R), the black top-h
 area chosen on the training folds the same way, the every-cell predictor, and the hand masks (the table's own
 cap), and the learned cell model the inspection ships (riawelc.inspect.cells; its C and threshold chosen inside
 each fold). Per class, a component classifier learned on the training folds' cells that hold one class names each
-kept region (the detector's rule) and each defect cell's most probable candidate (the cell model's calls). Writes results-real/realfilms/cells.json, and the candidates and cell features of every film
-(realfilms/out/cells) for the model stage. `python -m stages.realfilms.cells`.
+kept region (the detector's rule) and each defect cell's most probable candidate (the cell model's calls). Writes
+results-real/realfilms/cells.json, and the candidates and cell features of every film (realfilms/out/cells) for the
+model stage. `python -m stages.realfilms.cells`.
 """
 
 from pathlib import Path
@@ -162,7 +163,8 @@ def main() -> None:
                "folds": p["folds"], "seeds": p["seeds"], "notes": notes,
                "defect_vs_none": results,
                "per_class": {c: {"detector_f1_mean": round(float(np.mean([r["f1"] for r in per_class[c]])), 4),
-                                 "cell_model_f1_mean": round(float(np.mean([r["f1"] for r in cell_model_classes[c]])), 4),
+                                 "cell_model_f1_mean": round(float(np.mean([r["f1"]
+                                                                            for r in cell_model_classes[c]])), 4),
                                  "detector_runs": per_class[c], "cell_model_runs": cell_model_classes[c],
                                  "every_cell": every_cell_scores(classes_true[c])}
                              for c in DEFECT_CLASSES},
@@ -181,7 +183,8 @@ def main() -> None:
                         **{f"{n}/cell_classes": np.array(["|".join(sorted(k)) for k in data[n]["classes"]]) for n in names})
     print(f"{len(names)} films, {len(all_true)} cells, prevalence {all_true.mean():.3f}; F1 detector "
           f"{results['detector']['f1_mean']:.3f}, top-hat {results['tophat']['f1_mean']:.3f}, every cell "
-          f"{results['every_cell']['f1']:.3f}, learned cell model {results['cell_model']['f1_mean']:.3f}, hand masks {results['hand_masks'].get('f1', float('nan')):.3f}")
+          f"{results['every_cell']['f1']:.3f}, learned cell model {results['cell_model']['f1_mean']:.3f}, hand masks "
+          f"{results['hand_masks'].get('f1', float('nan')):.3f}")
     for c in DEFECT_CLASSES:
         print(f"  {c}: detector F1 {summary['per_class'][c]['detector_f1_mean']:.3f}, cell model "
               f"{summary['per_class'][c]['cell_model_f1_mean']:.3f}, every cell "
