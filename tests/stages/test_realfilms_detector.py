@@ -9,7 +9,9 @@ import yaml
 
 from riawelc.images import write_png
 from riawelc.inspect.detector import Detector
+from riawelc.inspect.film import FilmModels, FilmSettings, inspect_film, read_film
 from riawelc.synth.film import FilmSpec, generate_film
+from stages.realfilms.detection import films_to_score
 from tests.films.test_films import write_film_folder
 from tests.stages.test_realfilms import run_stage
 
@@ -111,3 +113,12 @@ def test_model_stage_writes_a_detector_the_inspection_loads_with_its_card(worksp
     truth = np.concatenate([stored[f"{n}/cell_truth"] for n in readable])
     p = detector.cell_model.probabilities(features)
     assert p[truth].mean() > p[~truth].mean()  # fitted on these cells: it ranks their defect cells higher
+    # The cells stage scores what the inspection computes: RRT-30R's table cells through inspect_film.
+    paths, _ = films_to_score(workspace / "gdxray" / "W0003", str(workspace / "gdxray"))
+    film = read_film(paths["RRT-30R"])  # the file the stage read for it (the readme names two)
+    inspected = inspect_film(film, FilmModels(None, None, 1.0, detector=detector), FilmSettings(source="candidates"))
+    scored = stored["RRT-30R/cells"]
+    assert [c.cell for c in inspected.cells] == list(range(1, len(inspected.cells) + 1))
+    assert set(scored.tolist()) <= {c.cell for c in inspected.cells}  # the table's cells (one left out: other flaws)
+    np.testing.assert_allclose([inspected.cells[k - 1].probability for k in scored],
+                               detector.cell_model.probabilities(stored["RRT-30R/cell_features"]), atol=5e-5)
