@@ -27,7 +27,10 @@ CELLS_RULES = {"folds": integer(2), "seeds": numbers(0, integers=True), "thresho
 def films_to_score(films_dir: Path, masked_root: str) -> tuple[dict, dict]:
     """name -> film path (W0003, or the W0001 crop of a masked film the folder lacks), name -> annotated film."""
     names, _ = read_film_names(films_dir)
-    paths = {film: films_dir / file for file, film in names.items() if (films_dir / file).is_file()}
+    paths = {}
+    for file, film in names.items():  # a film the readme names twice is its first file, as the films tree takes it
+        if (films_dir / file).is_file():
+            paths.setdefault(film, films_dir / file)
     masks = {}
     items, _ = read_annotated(masked_root)
     for item in items:
