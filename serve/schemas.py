@@ -116,7 +116,7 @@ class FilmCell(msgspec.Struct):
     x1: int
     probability: float  # P(defect) of the cell
     defect: bool
-    class_: str = msgspec.field(name="class", default="")  # a defect cell's class (its most probable candidate's)
+    class_: str = msgspec.field(name="class", default="")  # a defect cell's class (its largest candidate's)
     candidates: int = 0
 
 

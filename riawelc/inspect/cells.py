@@ -6,8 +6,8 @@ median cell (exposure and grain differ from film to film) and taken from the str
 (a flaw runs on across cells, and the table's cells are drawn by hand), through a logistic regression stored as
 plain numbers in detector.json: numpy only, so the service runs it. It is trained on the flaw table's cells of the
 tabled W0003 films (stages/realfilms/model.py); in film-grouped CV it called cells better than the detector's
-regions and the black top-hat (results-real/realfilms/cells.json). A defect cell's class is that of its most
-probable candidate.
+regions and the black top-hat (results-real/realfilms/cells.json). A defect cell's class is that of its largest
+candidate.
 """
 
 from __future__ import annotations
@@ -161,7 +161,7 @@ class Cell:
     x1: int
     probability: float  # P(defect) from the cell model
     defect: bool
-    cls: str  # the class of the cell's most probable candidate (a defect cell), else ""
+    cls: str  # the class of the cell's largest candidate (a defect cell), else ""
     candidates: int
 
     def as_dict(self) -> dict:
@@ -174,21 +174,24 @@ def call_cells(model: CellModel, film: np.ndarray, smooth: float, seam: Seam | N
                x: np.ndarray, probability: np.ndarray, features: np.ndarray,
                class_probabilities: np.ndarray | None) -> list[Cell]:
     """Every cell of the film, called by `model` from the detector's candidates (x, probability, features) and,
-    for a defect cell, classed by its most probable candidate's class_probabilities (None: unclassified)."""
+    for a defect cell, classed by its largest candidate's class_probabilities (None: unclassified)."""
     scores = model.probabilities(cell_features(film, smooth, seam, region, x, probability, features))
     numbers = np.arange(1, len(scores) + 1)
     defect = scores > model.threshold
     cell_of = cell_of_columns(x) if len(x) else np.zeros(0, np.int64)
-    classes = cell_classes(numbers, defect, cell_of, probability, class_probabilities)
+    classes = cell_classes(numbers, defect, cell_of, np.asarray(features)[:, 0] if len(x) else np.zeros(0),
+                           class_probabilities)
     return [Cell(int(k), int((k - 1) * CELL_PX), int(min(k * CELL_PX, film.shape[1])), round(float(score), 4),
                  bool(d), cls, int(np.sum(cell_of == k))) for k, score, d, cls in zip(numbers, scores, defect, classes)]
 
 
-def cell_classes(cells: np.ndarray, defect: np.ndarray, candidate_cells: np.ndarray, probability: np.ndarray,
+def cell_classes(cells: np.ndarray, defect: np.ndarray, candidate_cells: np.ndarray, area: np.ndarray,
                  class_probabilities: np.ndarray | None) -> list[str]:
-    """The class of each defect cell: its most probable candidate's (UNCLASSIFIED with no candidate or no classes);
-    "" for a clean cell. candidate_cells: each candidate's cell number."""
-    probability = np.asarray(probability, np.float64)
+    """The class of each defect cell: its largest candidate's (UNCLASSIFIED with no candidate or no classes); ""
+    for a clean cell. candidate_cells, area: each candidate's cell number and area in px. In film CV the largest
+    candidate named the class better than the most probable one or the probability-weighted sum of all
+    (research/issue16/session5/classrule.jsonl)."""
+    area = np.asarray(area, np.float64)
     out = []
     for cell, is_defect in zip(np.asarray(cells).tolist(), np.asarray(defect, bool).tolist()):
         mine = np.flatnonzero(candidate_cells == cell)
@@ -197,6 +200,6 @@ def cell_classes(cells: np.ndarray, defect: np.ndarray, candidate_cells: np.ndar
         elif class_probabilities is None or not len(mine):
             out.append(UNCLASSIFIED)
         else:
-            best = mine[int(np.argmax(probability[mine]))]
+            best = mine[int(np.argmax(area[mine]))]
             out.append(DEFECT_CLASSES[int(np.argmax(class_probabilities[best]))])
     return out

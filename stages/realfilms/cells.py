@@ -5,7 +5,7 @@ the W0003 films, its held-out rejector for RRT-12R and RRT-22R), the black top-h
 area chosen on the training folds the same way, the every-cell predictor, and the hand masks (the table's own
 cap), and the learned cell model the inspection ships (riawelc.inspect.cells; its C and threshold chosen inside
 each fold). Per class, a component classifier learned on the training folds' cells that hold one class names each
-kept region (the detector's rule) and each defect cell's most probable candidate (the cell model's calls). Writes
+kept region (the detector's rule) and each defect cell's largest candidate (the cell model's calls). Writes
 results-real/realfilms/cells.json, and the candidates and cell features of every film (realfilms/out/cells) for the
 model stage. `python -m stages.realfilms.cells`.
 """
@@ -193,7 +193,7 @@ def main() -> None:
 
 def cell_model_runs(data, names, true, p, keep_threshold, boosting) -> tuple[dict, dict]:
     """The inspection's own cell calls (riawelc.inspect.cells) on the same folds and seeds: the cell model with its
-    C and threshold chosen inside each fold's training films, and each defect cell classed by its most probable
+    C and threshold chosen inside each fold's training films, and each defect cell classed by its largest
     candidate through a component classifier trained on the fold's training films (on their candidates above
     `keep_threshold` in cells of one class, as the model stage trains the shipped one). An unreadable film is
     never trained on and has every cell missed. Returns (defect versus none, per class runs)."""
@@ -218,7 +218,7 @@ def cell_model_runs(data, names, true, p, keep_threshold, boosting) -> tuple[dic
                           else np.zeros(len(true[n]), bool))
                 class_probabilities = (classifier.probabilities(r["features"]) if classifier is not None
                                        and len(r["features"]) else None)
-                names_called = cell_classes(data[n]["cells"], defect, data[n]["cell_of_candidate"], r["probability"],
+                names_called = cell_classes(data[n]["cells"], defect, data[n]["cell_of_candidate"], r["area"],
                                             class_probabilities)
                 predicted.append(defect)
                 truths.append(true[n])

@@ -10,7 +10,8 @@ import pytest
 
 from riawelc.constants import CELL_PX, DEFECT_CLASSES
 from riawelc.inspect.candidates import COMPONENT_FEATURES, CandidateSettings, find_candidates
-from riawelc.inspect.cells import CELL_FEATURES, CellModel, CellModelError, cell_features, film_cell_count
+from riawelc.inspect.cells import (CELL_FEATURES, CellModel, CellModelError, cell_classes, cell_features,
+                                   film_cell_count)
 from riawelc.inspect.detector import DETECTOR_FILE, Detector, DetectorError
 from riawelc.inspect.film import FilmModels, FilmSettings, inspect_film, overlay, write_outputs
 from stages.realfilms.cellmodel import as_cell_model, choose_and_fit
@@ -131,7 +132,7 @@ def test_inspect_film_calls_every_cell_and_classes_the_defect_ones(tmp_path):
     plain = tmp_path / "plain"
     Detector(settings).save(plain / DETECTOR_FILE)
     assert inspect_film(film, FilmModels.load(plain), FilmSettings(source="candidates")).cells == []
-    # With a component classifier, a defect cell takes the class of its most probable candidate.
+    # With a component classifier, a defect cell takes the class of its largest candidate.
     found = find_candidates(film, settings)
     rows = np.repeat(found.features, 15, axis=0) * np.random.default_rng(0).uniform(0.8, 1.2, (15 * len(found), 1))
     classifier = fit_ensemble(rows, np.arange(len(rows)) % len(DEFECT_CLASSES), None, list(DEFECT_CLASSES),
@@ -144,5 +145,17 @@ def test_inspect_film_calls_every_cell_and_classes_the_defect_ones(tmp_path):
     cell_of = np.floor(detection.candidates.centres()[:, 0] / CELL_PX).astype(int) + 1
     for cell in (c for c in result.cells if c.defect):
         mine = np.flatnonzero(cell_of == cell.cell)
-        best = mine[np.argmax(detection.probability[mine])]
+        best = mine[np.argmax(detection.candidates.features[mine, 0])]
         assert cell.cls == DEFECT_CLASSES[int(np.argmax(detection.class_probabilities[best]))]
+
+
+def test_a_defect_cell_takes_its_largest_candidates_class():
+    cells, defect = np.array([1, 2, 3, 4]), np.array([True, True, False, True])
+    candidate_cells = np.array([1, 1, 2, 3])  # cell 1: a small crack-like and a large pore-like candidate
+    area = np.array([20.0, 300.0, 50.0, 80.0])
+    classes = np.array([[0.9, 0.05, 0.05], [0.1, 0.1, 0.8], [0.1, 0.8, 0.1], [0.8, 0.1, 0.1]])
+    assert cell_classes(cells, defect, candidate_cells, area, classes) == [
+        "porosity", "lack_of_penetration", "", "unclassified"]  # cell 4 defect with no candidate
+    assert cell_classes(cells, defect, candidate_cells, area, None) == ["unclassified", "unclassified", "",
+                                                                         "unclassified"]
+    assert DEFECT_CLASSES == ("crack", "lack_of_penetration", "porosity")
