@@ -1,5 +1,6 @@
 """Seconds per whole film of the real-film detector (inspect_film, source "candidates"): the seam finder, the three
-top-hats, the candidates' features, the rejector and the component classifier, on real films.
+top-hats, the candidates' features, the rejector, the delineator, the component classifier and the cell calls, on
+real films.
 
     python scripts/bench_detector.py [--films ../shared/gdxray/W0003] [--detector realfilms/out/models/detector.json]
         [--count 8] [--repeats 3]
@@ -11,7 +12,6 @@ import time
 from pathlib import Path
 
 from riawelc.images import image_files
-from riawelc.inspect.detector import Detector
 from riawelc.inspect.film import FilmModels, FilmSettings, inspect_film, read_film
 
 
@@ -22,7 +22,8 @@ def main() -> None:
     parser.add_argument("--count", type=int, default=8)
     parser.add_argument("--repeats", type=int, default=3)
     args = parser.parse_args()
-    models = FilmModels(None, None, 1.0, detector=Detector.load(args.detector))
+    models = FilmModels.load(args.detector.parent, detector=args.detector)  # with the delineator it names
+    print(f"{args.detector}: delineator {'on' if models.delineator else 'none'}")
     files = image_files(args.films)[:args.count]
     medians = []
     for path in files:

@@ -56,6 +56,7 @@ def model_info(models: Models, rules: dict | None = None) -> ModelInfo:
         cam_scale=models.cam_scale, mask_threshold=models.mask_threshold,
         pseudomask=dataclasses.asdict(models.pseudomask), pseudomask_source=models.pseudomask_source,
         detector=({"path": models.detector_path, "settings": models.detector.settings.as_dict(),
-                   "threshold": models.detector.threshold, "card": models.detector.card}
+                   "threshold": models.detector.threshold, "delineation": models.detector.delineation,
+                   "card": models.detector.card}
                   if models.detector is not None else None),
         rules=Rules(**rules) if rules else None)

@@ -212,12 +212,17 @@ def inspect(models: Models, film: DecodedFilm, filename: str | None, assessment:
 
 def report_model(models: Models, source: str) -> dict:
     """The report's model provenance: the files behind the indications with the sha256 the service checked at
-    start-up (the detector's for source candidates, else the two ONNX models'), the version, the training data."""
+    start-up (the detector's and its delineator's for source candidates, else the two ONNX models'), the version,
+    the training data."""
     if source == "candidates":
         card = models.detector.card if models.detector is not None else {}
         data = card.get("training_data_md5") or card.get("training_data_hash")
+        files = [{"path": models.detector_path, "sha256": models.detector_sha256}]
+        entry = models.detector.delineation if models.detector is not None else None
+        if entry is not None:
+            files.append({"path": entry["file"], "sha256": entry["sha256"]})
         return {"name": models.detector_path, "source": source, "version": f"detector {models.detector_sha256[:12]}",
-                "files": [{"path": models.detector_path, "sha256": models.detector_sha256}],
+                "files": files,
                 "training_data": data or "not in the detector's card (trained on GDXray films: see its card)"}
     hashes = sorted({card.get("training_data_md5") for card in models.cards.values() if card.get("training_data_md5")})
     return {"name": f"service models {models.version}", "source": source, "version": models.version,

@@ -17,6 +17,7 @@ import onnxruntime as ort
 
 from riawelc.constants import CLASSES, CLASSIFIER, PATCH_SIZE, UNET
 from riawelc.digest import sha256_of
+from riawelc.inspect.delineator import Delineator, DelineatorError
 from riawelc.inspect.detector import DETECTOR_FILE, Detector, DetectorError
 from riawelc.inspect.film import FilmModels, FilmSettings, inspect_film
 from riawelc.inspect.patches import Inspection, inspect_patches
@@ -95,6 +96,7 @@ class Models:
     detector: Detector | None = None
     detector_path: str | None = None
     detector_sha256: str | None = None  # of the file as loaded (the inspection report names it)
+    delineator: Delineator | None = None  # the ONNX delineator the detector file names, checked by its sha256
 
     @property
     def version(self) -> str:
@@ -106,7 +108,7 @@ class Models:
         """riawelc.inspect.film's view of these same sessions (nothing loaded twice): the U-Net threshold is the
         service's (RIAWELC_MASK_THRESHOLD, else the card's), the CAM and pseudomask parameters the card's."""
         return FilmModels(self.classifier, self.unet, self.cam_scale, self.mask_threshold, self.pseudomask,
-                          f"service models {self.version}", self.detector)
+                          f"service models {self.version}", self.detector, self.delineator)
 
     def classify(self, pixels: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """riawelc.inspect.patches.ClassifierFn on ONNX Runtime: (N, 227, 227, 1) float32 -> probabilities, cams."""
@@ -136,15 +138,21 @@ class Models:
         return result, np.concatenate(raw_cams)
 
 
-def load_detector(model_dir: Path, path: str | Path | None) -> tuple[Detector | None, str | None]:
+def load_detector(model_dir: Path, path: str | Path | None,
+                  threads: int | None = None) -> tuple[Detector | None, str | None, Delineator | None]:
     """The real-film detector from `path` (an error when it cannot be used), else MODEL_DIR/detector.json when it
-    exists, else none."""
+    exists, else none; and the delineator its file names, beside it."""
     chosen = Path(path) if path is not None else model_dir / DETECTOR_FILE
     if path is None and not chosen.is_file():
-        return None, None
+        return None, None, None
     try:
-        return Detector.load(chosen), str(chosen)
-    except DetectorError as error:
+        detector = Detector.load(chosen)
+        entry, delineator = detector.delineation, None
+        if entry is not None:
+            delineator = Delineator.load(chosen.parent / entry["file"], entry["threshold"], entry["radius"],
+                                         entry["sha256"], threads)
+        return detector, str(chosen), delineator
+    except (DetectorError, DelineatorError) as error:
         raise ModelError(f"RIAWELC_DETECTOR: {error}") from None
 
 
@@ -170,10 +178,10 @@ def load_models(model_dir: str | Path, onnx_threads: int = 1, mask_threshold: fl
     if mask_threshold is None:
         mask_threshold = (unet_card.get("metrics") or {}).get("threshold", DEFAULT_MASK_THRESHOLD)
     config, source = pseudomask_config(classifier_card)
-    loaded, detector_path = load_detector(model_dir, detector)
+    loaded, detector_path, delineator = load_detector(model_dir, detector, onnx_threads)
     models = Models(classifier, unet, {CLASSIFIER: classifier_card, UNET: unet_card}, float(cam_scale),
                     float(mask_threshold), config, source, loaded, detector_path,
-                    sha256_of(detector_path) if detector_path else None)
+                    sha256_of(detector_path) if detector_path else None, delineator)
     try:  # warm-up: the first run allocates ONNX Runtime's buffers; also proves the graphs fit together
         result, _ = models.inspect(np.zeros((1, PATCH_SIZE, PATCH_SIZE), np.uint8))
     except Exception as error:  # noqa: BLE001 - any failure here means the models are unusable

@@ -1,7 +1,8 @@
 """The real-film detector as one file, `detector.json`: candidate settings (riawelc.inspect.candidates), the learned
 rejector and component classifier (riawelc.inspect.trees), the cell model that calls each 1 cm cell
-(riawelc.inspect.cells), and a card that says what it was trained on and how it scored. riawelc.learn.detector
-builds it; inspect_film (source "candidates"), the CLI and the service run it.
+(riawelc.inspect.cells), which delineator outlines its kept regions (an ONNX file beside it, with its threshold,
+reach and sha256: riawelc.inspect.delineator), and a card that says what it was trained on and how it scored.
+riawelc.learn.detector builds it; inspect_film (source "candidates"), the CLI and the service run it.
 """
 
 from __future__ import annotations
@@ -40,6 +41,7 @@ class Detector:
     classifier: TreeEnsemble | None = None  # P(class) of a kept candidate over DEFECT_CLASSES; None: no classes
     card: dict = field(default_factory=dict)
     cell_model: CellModel | None = None  # calls each 1 cm cell; None: no cell calls
+    delineation: dict | None = None  # {"file", "threshold", "radius", "sha256"} of the delineator; None: none
 
     def __post_init__(self) -> None:
         for name, model in (("rejector", self.rejector), ("classifier", self.classifier)):
@@ -49,6 +51,8 @@ class Detector:
         if self.classifier is not None and tuple(self.classifier.classes) != DEFECT_CLASSES:
             raise DetectorError(f"the component classifier's classes must be {list(DEFECT_CLASSES)}, "
                                 f"got {self.classifier.classes}")
+        if self.delineation is not None:
+            self.delineation = checked_delineation(self.delineation)
 
     @property
     def threshold(self) -> float:
@@ -85,7 +89,8 @@ class Detector:
         return {"format": FORMAT, "settings": self.settings.as_dict(),
                 "rejector": self.rejector.as_dict() if self.rejector else None,
                 "classifier": self.classifier.as_dict() if self.classifier else None,
-                "cell_model": self.cell_model.as_dict() if self.cell_model else None, "card": self.card}
+                "cell_model": self.cell_model.as_dict() if self.cell_model else None,
+                "delineation": self.delineation, "card": self.card}
 
     def save(self, path: str | Path) -> None:
         Path(path).parent.mkdir(parents=True, exist_ok=True)
@@ -112,6 +117,23 @@ class Detector:
             rejector = TreeEnsemble.from_dict(data["rejector"]) if data.get("rejector") else None
             classifier = TreeEnsemble.from_dict(data["classifier"]) if data.get("classifier") else None
             cell_model = CellModel.from_dict(data["cell_model"]) if data.get("cell_model") else None
+            return cls(settings, rejector, classifier, data.get("card") or {}, cell_model, data.get("delineation"))
         except (TreesError, CellModelError, TypeError, ValueError) as error:
             raise DetectorError(f"{path}: {error}") from None
-        return cls(settings, rejector, classifier, data.get("card") or {}, cell_model)
+
+
+def checked_delineation(entry) -> dict:
+    """The detector file's delineator entry, checked: a file name beside the detector file, a threshold in [0, 1],
+    a reach in whole px and the file's sha256."""
+    if not isinstance(entry, dict) or sorted(entry) != ["file", "radius", "sha256", "threshold"]:
+        raise DetectorError("delineation must be a mapping of file, threshold, radius and sha256")
+    file, threshold, radius, sha = entry["file"], entry["threshold"], entry["radius"], entry["sha256"]
+    if not isinstance(file, str) or not file or Path(file).name != file:
+        raise DetectorError(f"delineation.file must be a file name beside the detector file, got {file!r}")
+    if isinstance(threshold, bool) or not isinstance(threshold, (int, float)) or not 0 <= threshold <= 1:
+        raise DetectorError(f"delineation.threshold must be a number in [0, 1], got {threshold!r}")
+    if isinstance(radius, bool) or not isinstance(radius, int) or radius < 0:
+        raise DetectorError(f"delineation.radius must be a whole number of px >= 0, got {radius!r}")
+    if not isinstance(sha, str) or len(sha) != 64:
+        raise DetectorError(f"delineation.sha256 must be 64 hex digits, got {sha!r}")
+    return {"file": file, "threshold": float(threshold), "radius": radius, "sha256": sha}

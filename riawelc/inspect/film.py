@@ -45,6 +45,7 @@ from riawelc.images import (
 )
 from riawelc.inspect.cam import scale_maps, upsample
 from riawelc.inspect.cells import UNCLASSIFIED, Cell
+from riawelc.inspect.delineator import Delineator, DelineatorError
 from riawelc.inspect.detector import DETECTOR_FILE, Detector, DetectorError
 from riawelc.inspect.pseudomask import PseudoMaskConfig, dark_pixels, remove_small_components
 from riawelc.seam import Seam, find_seam
@@ -102,37 +103,43 @@ class FilmSettings:
 
 class FilmModels:
     """The two ONNX sessions and what their cards say (CAM scale, thresholds, pseudomask parameters), and the
-    real-film detector when there is one. A folder with only a detector serves source "candidates" alone."""
+    real-film detector and its delineator when there are. A folder with only a detector serves source "candidates"
+    alone."""
 
     def __init__(self, classifier, unet, cam_scale: float, unet_threshold: float = 0.5,
                  pseudomask: PseudoMaskConfig = PseudoMaskConfig(), name: str = "models",
-                 detector: Detector | None = None):
+                 detector: Detector | None = None, delineator: Delineator | None = None):
         self.classifier, self.unet = classifier, unet
         self.cam_scale, self.unet_threshold, self.pseudomask, self.name = cam_scale, unet_threshold, pseudomask, name
-        self.detector = detector
+        self.detector, self.delineator = detector, delineator
 
     @classmethod
     def load(cls, model_dir: str | Path, variant: str = "fp32", threads: int | None = None,
              detector: str | Path | None = None) -> "FilmModels":
         """Sessions for `model_dir`/classifier.onnx and unet.onnx ("int8": the *.int8.onnx files, "int8_classifier":
         the int8 classifier with the fp32 U-Net) and their cards; the detector from `detector`, else
-        `model_dir`/detector.json when it exists."""
+        `model_dir`/detector.json when it exists, and the delineator its file names, beside it."""
         model_dir = Path(model_dir)
         if variant not in MODEL_FILES:
             raise FilmInspectError(f"model variant must be one of {tuple(MODEL_FILES)}, got {variant!r}")
         detector_path = Path(detector) if detector is not None else model_dir / DETECTOR_FILE
-        loaded = None
+        loaded, delineator = None, None
         if detector is not None or detector_path.is_file():
             try:
                 loaded = Detector.load(detector_path)
-            except DetectorError as error:
+                if loaded.delineation is not None:
+                    entry = loaded.delineation
+                    delineator = Delineator.load(detector_path.parent / entry["file"], entry["threshold"],
+                                                 entry["radius"], entry["sha256"], threads)
+            except (DetectorError, DelineatorError) as error:
                 raise FilmInspectError(str(error)) from None
         files = [model_dir / name for name in MODEL_FILES[variant]]
         cards = [model_dir / f"{name}.json" for name in (CLASSIFIER, UNET)]
         if loaded is not None and not any(p.exists() for p in files + cards):
-            return cls(None, None, 1.0, name=f"{detector_path} (detector only)", detector=loaded)
+            return cls(None, None, 1.0, name=f"{detector_path} (detector only)", detector=loaded,
+                       delineator=delineator)
         models = cls._load_onnx(model_dir, variant, threads, files, cards)
-        models.detector = loaded
+        models.detector, models.delineator = loaded, delineator
         return models
 
     @classmethod
@@ -399,11 +406,33 @@ def _inspect_candidates(film: np.ndarray, models: FilmModels, settings: FilmSett
         class_maps = np.zeros((len(DEFECT_CLASSES), *film.shape), np.float32)
     covered = region if region is not None else np.ones(film.shape, bool)
     threshold = settings.threshold if settings.threshold is not None else detector.threshold
+    if models.delineator is not None:
+        probability, class_maps = _delineate(film, detection.candidates.smooth, probability, class_maps, threshold,
+                                             covered, models.delineator)
     mask, regions = extract_regions(probability, class_maps, threshold, settings.min_area)
     cells = detector.cells(film, detection, seam, region)
     return FilmInspection(probability, class_maps, mask, covered, regions, threshold, 0,
                           time.perf_counter() - started, note + f"; {len(detection.candidates)} candidates", seam,
                           asdict(settings), cells)
+
+
+def _delineate(film: np.ndarray, smooth: float, probability: np.ndarray, class_maps: np.ndarray, threshold: float,
+               covered: np.ndarray, delineator: Delineator) -> tuple[np.ndarray, np.ndarray]:
+    """The delineator's outline pixels join the kept region they border: each takes the largest probability (and
+    class map values) of the kept pixels within the delineator's reach."""
+    kept = probability > threshold
+    added = delineator.outline(film, smooth, kept) & ~kept & covered
+    if not added.any():
+        return probability, class_maps
+    reach = 2 * delineator.radius + 1
+    element = cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (reach, reach))
+
+    def spread(values):  # a grey dilation of the kept pixels' values
+        return cv2.dilate(np.where(kept, values, 0).astype(np.float32), element)
+
+    probability = np.where(added, spread(probability), probability).astype(np.float32)
+    class_maps = np.stack([np.where(added, spread(m), m) for m in class_maps]).astype(np.float32)
+    return probability, class_maps
 
 
 def _dark_prior(film: np.ndarray, covered: np.ndarray, cfg: PseudoMaskConfig) -> np.ndarray:

@@ -3,10 +3,12 @@ was trained on all three hand-masked films, with the extent and threshold that c
 masked); its component classifier is trained here on the kept candidates of every tabled film whose cell the table
 gives exactly one class; its cell model (the inspection's 1 cm cell calls) on the cells of every readable tabled
 film, with C and threshold chosen by film-grouped CV on them; its card says what it was trained on and how it scored
-(the masked films leave one film out, the cells in film CV). `python -m stages.realfilms.model`.
+(the masked films leave one film out, the cells in film CV); the delineator that outlines its kept regions (stage
+delineate) is copied beside it. `python -m stages.realfilms.model`.
 """
 
 import json
+import shutil
 
 import numpy as np
 
@@ -43,22 +45,29 @@ def main() -> None:
     except ValueError as error:
         fail(f"cells: {error}")
     truth = np.concatenate([t for _, t in table_cells.values()])
+    delineation = json.loads((OUT / "delineator" / "delineation.json").read_text())
+    delineator_trained_on = delineation.pop("trained_on")
+    detector.delineation = delineation
+    delineated = json.loads((RESULTS / "delineated.json").read_text())
     masked = json.loads((RESULTS / "masked.json").read_text())
     scored = json.loads((RESULTS / "cells.json").read_text())
     detector.card = {
-        "what": ("black top-hat candidates kept by a gradient-boosted rejector, classed by a component classifier; "
-                 "each 1 cm cell called by a logistic cell model"),
+        "what": ("black top-hat candidates kept by a gradient-boosted rejector, outlined by a small U-Net (ONNX), "
+                 "classed by a component classifier; each 1 cm cell called by a logistic cell model"),
         "rejector_trained_on": detector.card.get("trained_on", []),
         "rejector_choice": {"extent": detector.settings.extent, "threshold": detector.settings.threshold,
                             "by": "cross-fit between the masked films, mean Dice"},
         "classifier_trained_on": {"films": films, "candidates": int(len(y)),
                                   "per_class": {c: int(np.sum(y == k)) for k, c in enumerate(DEFECT_CLASSES)},
                                   "labels": classes_note},
+        "delineator_trained_on": {"films": delineator_trained_on, "labels": "the hand masks (W0002)",
+                                  "threshold": delineation["threshold"], "radius_px": delineation["radius"]},
         "cell_model_trained_on": {"films": sorted(table_cells), "cells": int(len(truth)),
                                   "defect_cells": int(truth.sum()), "labels": "real-values.xls, 1 cm cells",
                                   "C": c, "threshold": threshold,
                                   "chosen_by": "film-grouped CV on the same films, pooled cell F1"},
-        "scores": {"masked_films_leave_one_film_out": masked["summary"]["detector"],
+        "scores": {"masked_films_leave_one_film_out": delineated["summary"]["delineated"],
+                   "masked_films_before_delineation": delineated["summary"]["detector"],
                    "tophat_same_folds": masked["summary"]["tophat"],
                    "cells_film_cv_f1": scored["defect_vs_none"]["cell_model"]["f1_mean"],
                    "cells_region_rule_f1": scored["defect_vs_none"]["detector"]["f1_mean"],
@@ -68,6 +77,8 @@ def main() -> None:
         "source": "GDXray W0001/W0002 (BAM round-robin films, research use only) and W0003 with real-values.xls",
     }
     out = OUT / "models"
+    out.mkdir(parents=True, exist_ok=True)
+    shutil.copyfile(OUT / "delineator" / delineation["file"], out / delineation["file"])
     detector.save(out / DETECTOR_FILE)
     write_json(out / "card.json", detector.card)
     print(f"{out / DETECTOR_FILE}: extent {detector.settings.extent:g}, threshold {detector.settings.threshold:g}; "

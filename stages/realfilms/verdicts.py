@@ -5,7 +5,8 @@ The reference verdict comes from the table's rows of the four classes (code -> c
 reads it; length l and width b in mm; a single pore's l is its diameter); rows of other codes are out of scope and
 counted. The inspection's comes from the real-film detector at GDXray's 0.0403 mm per px: the rejector that never
 saw the scored film (the shipped detector's, trained on the three hand-masked films, for the W0003 films; the
-held-out one for RRT-12R and RRT-22R), and a component classifier fitted under the cells stage's film folds (its
+held-out one for RRT-12R and RRT-22R), with the delineator chosen the same way (stage delineate), and a component
+classifier fitted under the cells stage's film folds (its
 first seed), so that no film's classes come from a classifier that saw that film's table rows. The shipped
 detector's classifier, which saw every tabled film, is scored beside it as "shipped (in-sample classes)".
 Films, table and detectors are found with stages.realfilms.cells' and stages.realfilms.model's helpers (this
@@ -31,6 +32,7 @@ from riawelc.indications import (
     measure_indications,
 )
 from riawelc.inspect.candidates import COMPONENT_FEATURES
+from riawelc.inspect.delineator import Delineator
 from riawelc.inspect.detector import DETECTOR_FILE, Detector
 from riawelc.inspect.film import FilmModels, FilmSettings, inspect_film
 from riawelc.learn.detector import BoostingParams, fit_ensemble
@@ -166,6 +168,11 @@ def main() -> None:
     settings = IndicationSettings(rules.cluster_distance_mm, rules.reference_length_mm)
     shipped = Detector.load(OUT / "models" / DETECTOR_FILE)
     held_out = {name: Detector.load(OUT / "masked" / f"detector-{name}.json") for name in masks}
+    entry = shipped.delineation
+    outlines = {None: Delineator.load(OUT / "models" / entry["file"], entry["threshold"], entry["radius"],
+                                      entry["sha256"])} if entry else {}
+    outlines.update({name: Delineator.load(OUT / "delineator" / f"delineator-{name}.onnx", entry["threshold"],
+                                           entry["radius"]) for name in masks if entry})
     by_fold, folds, notes = fold_classifiers(shipped, cells, seed)
     rows, flaws_out, other_rows = [], [], {}
     for name in sorted(table.films):
@@ -185,8 +192,9 @@ def main() -> None:
         found = {}
         for variant, classifier in (("folds", by_fold.get(name, shipped.classifier)), ("shipped", shipped.classifier)):
             detector = Detector(rejector.settings, rejector.rejector, classifier)
-            inspection = inspect_film(film.pixels, FilmModels(None, None, 1.0, detector=detector),
-                                      FilmSettings(source="candidates"))
+            delineator = outlines.get(name if name in held_out else None)
+            inspection = inspect_film(film.pixels, FilmModels(None, None, 1.0, detector=detector,
+                                                              delineator=delineator), FilmSettings(source="candidates"))
             found[variant] = measure_indications(inspection, film.scale, settings)
         ref = reference(flaws, widths, film.pixels.shape[1], found["folds"].weld_width_mm, settings)
         verdicts = {"reference": {lv.name: judge(ref, lv, p["thickness_mm"]) for lv in levels},

@@ -220,3 +220,52 @@ def test_candidates_without_a_detector_is_refused_and_a_bad_detector_keeps_the_s
     (tmp_path / "broken.json").write_text("{")
     broken = start(detector=tmp_path / "broken.json")
     assert_problem(broken.get("/ready"), 503, "broken.json")
+
+
+def handmade_delineator(path):
+    """An ONNX delineator without TensorFlow: P(defect) = sigmoid(4 x (top-hat channel - 0.5)), darker than 5 grey
+    levels below the weld around it. Built with the onnx package, which the service's own venv does not hold."""
+    onnx = pytest.importorskip("onnx")
+    TensorProto, helper, save = onnx.TensorProto, onnx.helper, onnx.save
+
+    nodes = [helper.make_node("Slice", ["maps", "start", "end", "axis"], ["hat"]),
+             helper.make_node("Sub", ["hat", "half"], ["centred"]),
+             helper.make_node("Mul", ["centred", "gain"], ["logit"]),
+             helper.make_node("Sigmoid", ["logit"], ["outline"])]
+    constants = [helper.make_tensor("start", TensorProto.INT64, [1], [0]),
+                 helper.make_tensor("end", TensorProto.INT64, [1], [1]),
+                 helper.make_tensor("axis", TensorProto.INT64, [1], [3]),
+                 helper.make_tensor("half", TensorProto.FLOAT, [], [0.5]),
+                 helper.make_tensor("gain", TensorProto.FLOAT, [], [4.0])]
+    graph = helper.make_graph(nodes, "delineator",
+                              [helper.make_tensor_value_info("maps", TensorProto.FLOAT, ["n", "h", "w", 2])],
+                              [helper.make_tensor_value_info("outline", TensorProto.FLOAT, ["n", "h", "w", 1])],
+                              constants)
+    save(helper.make_model(graph, opset_imports=[helper.make_opsetid("", 17)]), str(path))
+    return path
+
+
+def test_the_detector_s_delineator_outlines_its_regions_in_the_service(start, tmp_path, film):
+    """A detector file naming a delineator beside it: /inspect runs both as riawelc.inspect.film does, the report
+    and /model/info name the delineator, and a changed delineator file keeps the service unready."""
+    from riawelc.inspect.delineator import Delineator, file_sha256
+
+    onnx_path = handmade_delineator(tmp_path / "delineator.onnx")
+    entry = {"file": "delineator.onnx", "threshold": 0.5, "radius": 3, "sha256": file_sha256(onnx_path)}
+    path = tmp_path / "detector.json"
+    Detector(CandidateSettings(extent=6.0, peak=12.0), delineation=entry).save(path)
+    client = start(detector=path)
+    data = encode(film)
+    body = client.post("/inspect?source=candidates&overlay=false", files=film_upload(data)).json()
+    detector = Detector.load(path)
+    plain = inspect_film(decode_film(data), FilmModels(None, None, 1.0, detector=detector),
+                         FilmSettings(source="candidates"))
+    outlined = inspect_film(decode_film(data), FilmModels(None, None, 1.0, detector=detector,
+                                                          delineator=Delineator.load(onnx_path, 0.5, 3)),
+                            FilmSettings(source="candidates"))
+    assert body["regions"] == expected_regions(outlined) != expected_regions(plain)
+    assert (outlined.mask > 0).sum() > (plain.mask > 0).sum()
+    assert client.get("/model/info").json()["detector"]["delineation"] == entry
+    onnx_path.write_bytes(onnx_path.read_bytes() + b"\0")
+    changed = start(detector=path)
+    assert_problem(changed.get("/ready"), 503, "sha256")

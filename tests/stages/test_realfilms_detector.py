@@ -1,4 +1,4 @@
-"""The real-film detector's stages (masked, cells, model) on a small fake GDXray folder: three synthetic hand-masked
+"""The real-film detector's stages (masked, delineate, cells, model) on a small fake GDXray folder: three synthetic hand-masked
 films, and the W0003 fixture folder of tests/films/test_films.py with its real-values.xls."""
 
 import json
@@ -38,10 +38,12 @@ def workspace(tmp_path_factory, onnx_models):
                       "hysteresis_peaks": [6.0, 12.0], "unet_models": str(onnx_models), "unet_thresholds": [0.3, 0.6]},
         "cells": {"folds": 2, "seeds": [0], "thresholds": [0.2, 0.6], "min_areas": [12, 60], "tophat_levels": [3.0, 20.0],
                   "class_estimators": 10, "cell_model_cs": [1.0]},
+        "delineator": {"steps": 30, "batch_size": 4, "tile": 64, "learning_rate": 0.003, "filters": [4, 8, 16],
+                       "centred": 0.5, "jitter": 16, "seed": 0, "threshold": 0.3, "radius": 5},
     }
     (root / "realfilms").mkdir()
     (root / "realfilms" / "params.yaml").write_text(yaml.safe_dump(params))
-    for stage in ("masked", "cells", "model"):
+    for stage in ("masked", "delineate", "cells", "model"):
         run_stage(root, f"stages.realfilms.{stage}")
     return root
 
@@ -72,6 +74,25 @@ def test_masked_stage_scores_every_method_leave_one_film_out(workspace):
         assert at["mean_dice"] == summary["mean_dice"]
 
 
+def test_delineate_stage_outlines_each_held_out_detectors_regions(workspace):
+    results = json.loads((workspace / "results-real/realfilms/delineated.json").read_text())
+    masked = json.loads((workspace / "results-real/realfilms/masked.json").read_text())
+    out = workspace / "realfilms/out/delineator"
+    for name in MASKED:
+        before = results["per_film"]["detector"][name]
+        assert before["dice"] == masked["per_film"]["detector"][name]["dice"]  # the masked stage's held-out masks
+        after = results["per_film"]["delineated"][name]
+        assert after["predicted_px"] >= before["predicted_px"]  # it only adds pixels
+        assert after["intersection_px"] >= before["intersection_px"]
+        assert (out / f"delineator-{name}.onnx").is_file() and (out / "sheets" / f"{name}.png").is_file()
+        mask = read_film(out / "masks" / f"{name}.png") > 0
+        assert int(mask.sum()) == after["predicted_px"]
+    entry = json.loads((out / "delineation.json").read_text())
+    assert entry["trained_on"] == sorted(MASKED) and entry["threshold"] == 0.3 and entry["radius"] == 5
+    assert results["summary"]["delineated"]["mean_dice"] == pytest.approx(
+        np.mean([r["dice"] for r in results["per_film"]["delineated"].values()]), abs=1e-4)
+
+
 def test_cells_stage_scores_the_tabled_films_beside_the_trivial_predictor(workspace):
     cells = json.loads((workspace / "results-real/realfilms/cells.json").read_text())
     scored = cells["defect_vs_none"]
@@ -96,8 +117,12 @@ def test_model_stage_writes_a_detector_the_inspection_loads_with_its_card(worksp
     detector = Detector.load(path)
     card = detector.card
     assert card["rejector_trained_on"] == sorted(MASKED)
-    assert card["scores"]["masked_films_leave_one_film_out"]["mean_dice"] == json.loads(
-        (workspace / "results-real/realfilms/masked.json").read_text())["summary"]["detector"]["mean_dice"]
+    delineated = json.loads((workspace / "results-real/realfilms/delineated.json").read_text())["summary"]
+    assert card["scores"]["masked_films_leave_one_film_out"] == delineated["delineated"]
+    assert card["scores"]["masked_films_before_delineation"] == delineated["detector"]
+    assert detector.delineation["file"] == "delineator.onnx" and (path.parent / "delineator.onnx").is_file()
+    assert card["delineator_trained_on"]["films"] == sorted(MASKED)
+    assert FilmModels.load(path.parent).delineator.radius == 5  # the folder the service loads carries it
     assert detector.classifier is None or detector.classifier.classes == ["crack", "lack_of_penetration", "porosity"]
     assert "classifier_trained_on" in card and "labels" in card["classifier_trained_on"]
     cells = json.loads((workspace / "results-real/realfilms/cells.json").read_text())
