@@ -17,7 +17,7 @@ import onnxruntime as ort
 
 from riawelc.constants import CLASSES, CLASSIFIER, PATCH_SIZE, UNET
 from riawelc.digest import sha256_of
-from riawelc.inspect.delineator import Delineator, DelineatorError
+from riawelc.inspect.delineator import Delineator, DelineatorError, delineator_of
 from riawelc.inspect.detector import DETECTOR_FILE, Detector, DetectorError
 from riawelc.inspect.film import FilmModels, FilmSettings, inspect_film
 from riawelc.inspect.patches import Inspection, inspect_patches
@@ -147,11 +147,7 @@ def load_detector(model_dir: Path, path: str | Path | None,
         return None, None, None
     try:
         detector = Detector.load(chosen)
-        entry, delineator = detector.delineation, None
-        if entry is not None:
-            delineator = Delineator.load(chosen.parent / entry["file"], entry["threshold"], entry["radius"],
-                                         entry["sha256"], threads)
-        return detector, str(chosen), delineator
+        return detector, str(chosen), delineator_of(detector.delineation, chosen.parent, threads)
     except (DetectorError, DelineatorError) as error:
         raise ModelError(f"RIAWELC_DETECTOR: {error}") from None
 

@@ -28,7 +28,7 @@ BATCH_DIM = "batch"
 TASKS = ("classification", "segmentation")
 
 
-def _rename_value(graph: onnx.GraphProto, old: str, new: str) -> None:
+def rename_value(graph: onnx.GraphProto, old: str, new: str) -> None:
     """Rename a tensor everywhere it is produced or consumed (graph outputs are matched by name)."""
     for node in graph.node:
         node.output[:] = [new if name == old else name for name in node.output]
@@ -38,10 +38,23 @@ def _rename_value(graph: onnx.GraphProto, old: str, new: str) -> None:
             value.name = new
 
 
-def _name_batch_dimension(graph: onnx.GraphProto) -> None:
-    # tf2onnx leaves the batch dimension as "unk__N"; a fixed name tells users (and the service) what it is.
+def name_dimensions(graph: onnx.GraphProto, names: tuple[str, ...] = (BATCH_DIM,)) -> None:
+    """Name the inputs' and outputs' leading dimensions `names` in order (tf2onnx leaves them "unk__N", numbered
+    from a process-wide counter; fixed names tell users, and the service, what they are)."""
     for value in (*graph.input, *graph.output):
-        value.type.tensor_type.shape.dim[0].dim_param = BATCH_DIM
+        for dim, name in zip(value.type.tensor_type.shape.dim, names):
+            dim.dim_param = name
+
+
+def save_canonical(proto: onnx.ModelProto, path: str | Path) -> Path:
+    """Write `proto` at `path` in canonical bytes and check it. tf2onnx's names and node order change from process
+    to process: canonical bytes keep the sha256 (the model's version in dvc.lock, the cards and the service) a
+    function of the Keras model alone."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    onnx.save(canonicalize(proto), str(path))
+    onnx.checker.check_model(str(path), full_check=True)
+    return path
 
 
 def export_onnx(model: keras.Model, path: str | Path, opset: int = 17) -> Path:
@@ -62,14 +75,9 @@ def export_onnx(model: keras.Model, path: str | Path, opset: int = 17) -> Path:
         raise RuntimeError(f"ONNX graph has {len(proto.graph.output)} outputs, the model {len(wanted)}")
     for output, name in zip(list(proto.graph.output), wanted):
         if output.name != name:
-            _rename_value(proto.graph, output.name, name)
-    _name_batch_dimension(proto.graph)
-
-    # tf2onnx's names and node order change from process to process: canonical bytes keep the sha256 (the
-    # model's version in dvc.lock, the cards and the service) a function of the Keras model alone.
-    onnx.save(canonicalize(proto), str(path))
-    onnx.checker.check_model(str(path), full_check=True)
-    return path
+            rename_value(proto.graph, output.name, name)
+    name_dimensions(proto.graph)
+    return save_canonical(proto, path)
 
 
 def _session(onnx_path: str | Path) -> ort.InferenceSession:

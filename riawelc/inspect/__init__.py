@@ -11,12 +11,13 @@ EXPORTS = {
                    "peak_rule"),
     "cam": ("class_heatmaps", "fit_cam_scale", "scale_maps", "select_class_maps", "upsample"),
     "cells": ("CELL_FEATURES", "Cell", "CellModel", "CellModelError", "call_cells", "cell_features"),
+    "delineator": ("DELINEATOR_FILE", "Delineator", "DelineatorError", "delineator_maps", "delineator_of"),
     "detector": ("DETECTOR_FILE", "Detection", "Detector", "DetectorError"),
     "drawing": ("outline", "overlay", "to_rgb"),
     "film": ("FilmInspectError", "FilmInspection", "FilmModels", "FilmSettings", "Region", "inspect_film",
              "inspect_folder", "read_film"),
     "patches": ("Inspection", "inspect_patches"),
-    "pseudomask": ("PseudoMaskConfig", "make_pseudomask"),
+    "pseudomask": ("PseudoMaskConfig", "disk", "make_pseudomask"),
     "trees": ("Tree", "TreeEnsemble", "TreesError"),
 }
 __all__ = [name for names in EXPORTS.values() for name in names]

@@ -10,14 +10,15 @@ Gaussian background, each scaled to a few units and clipped.
 
 from __future__ import annotations
 
-import hashlib
 from dataclasses import dataclass
 from pathlib import Path
 
 import cv2
 import numpy as np
 
+from riawelc.digest import sha256_of
 from riawelc.inspect.candidates import black_tophat
+from riawelc.inspect.pseudomask import disk
 
 DELINEATOR_FILE = "delineator.onnx"
 INPUT_NAME, OUTPUT_NAME = "maps", "outline"
@@ -46,11 +47,19 @@ def near(kept: np.ndarray, radius: int) -> np.ndarray:
     kept = np.asarray(kept, np.uint8)
     if radius <= 0:
         return kept > 0
-    return cv2.dilate(kept, cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (2 * radius + 1, 2 * radius + 1))) > 0
+    return cv2.dilate(kept, disk(radius)) > 0
 
 
-def file_sha256(path: str | Path) -> str:
-    return hashlib.sha256(Path(path).read_bytes()).hexdigest()
+def delineator_of(entry: dict | None, folder: str | Path, threads: int | None = None,
+                  file: str | None = None) -> "Delineator | None":
+    """The delineator a detector file's `delineation` entry names (None without one), loaded from `folder` with
+    the entry's threshold and reach and checked by its sha256; `file` loads another file (a held-out fold's, which
+    the entry does not record) with the same settings."""
+    if entry is None:
+        return None
+    sha256 = entry["sha256"] if file is None else None
+    return Delineator.load(Path(folder) / (file or entry["file"]), entry["threshold"], entry["radius"], sha256,
+                           threads)
 
 
 @dataclass
@@ -77,7 +86,7 @@ class Delineator:
         path = Path(path)
         if not path.is_file():
             raise DelineatorError(f"{path}: no such delineator file")
-        if sha256 is not None and file_sha256(path) != sha256:
+        if sha256 is not None and sha256_of(path) != sha256:
             raise DelineatorError(f"{path}: its sha256 is not the one the detector file records (a different model)")
         options = ort.SessionOptions()
         if threads:

@@ -45,9 +45,9 @@ from riawelc.images import (
 )
 from riawelc.inspect.cam import scale_maps, upsample
 from riawelc.inspect.cells import UNCLASSIFIED, Cell
-from riawelc.inspect.delineator import Delineator, DelineatorError
+from riawelc.inspect.delineator import Delineator, DelineatorError, delineator_of
 from riawelc.inspect.detector import DETECTOR_FILE, Detector, DetectorError
-from riawelc.inspect.pseudomask import PseudoMaskConfig, dark_pixels, remove_small_components
+from riawelc.inspect.pseudomask import PseudoMaskConfig, dark_pixels, disk, remove_small_components
 from riawelc.seam import Seam, find_seam
 
 SOURCES = ("unet", "unet_gated", "cam", "cam_dark", "candidates")
@@ -127,10 +127,7 @@ class FilmModels:
         if detector is not None or detector_path.is_file():
             try:
                 loaded = Detector.load(detector_path)
-                if loaded.delineation is not None:
-                    entry = loaded.delineation
-                    delineator = Delineator.load(detector_path.parent / entry["file"], entry["threshold"],
-                                                 entry["radius"], entry["sha256"], threads)
+                delineator = delineator_of(loaded.delineation, detector_path.parent, threads)
             except (DetectorError, DelineatorError) as error:
                 raise FilmInspectError(str(error)) from None
         files = [model_dir / name for name in MODEL_FILES[variant]]
@@ -424,8 +421,7 @@ def _delineate(film: np.ndarray, smooth: float, probability: np.ndarray, class_m
     added = delineator.outline(film, smooth, kept) & ~kept & covered
     if not added.any():
         return probability, class_maps
-    reach = 2 * delineator.radius + 1
-    element = cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (reach, reach))
+    element = disk(delineator.radius)
 
     def spread(values):  # a grey dilation of the kept pixels' values
         return cv2.dilate(np.where(kept, values, 0).astype(np.float32), element)

@@ -60,7 +60,8 @@ class PseudoMaskConfig:
             raise ValueError("dark_k and dark_min_delta must be >= 0")
 
 
-def _disk(radius: int) -> np.ndarray:
+def disk(radius: int) -> np.ndarray:
+    """The elliptic structuring element of `radius` px (a (2r+1)-px square)."""
     return cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (2 * radius + 1, 2 * radius + 1))
 
 
@@ -114,14 +115,14 @@ def make_pseudomask(image: np.ndarray, cam: np.ndarray, label: str, cfg: PseudoM
 
     mask = (cam >= cfg.threshold).astype(np.uint8)
     if cfg.refine == "dark" and mask.any():
-        near_cam = cv2.dilate(mask, _disk(cfg.dark_dilate)) if cfg.dark_dilate else mask
+        near_cam = cv2.dilate(mask, disk(cfg.dark_dilate)) if cfg.dark_dilate else mask
         refined = near_cam & dark_pixels(image, cfg)
         if refined.any() or not cfg.dark_fallback:
             mask = refined
     if cfg.open_radius:
-        mask = cv2.morphologyEx(mask, cv2.MORPH_OPEN, _disk(cfg.open_radius))
+        mask = cv2.morphologyEx(mask, cv2.MORPH_OPEN, disk(cfg.open_radius))
     if cfg.close_radius:
-        mask = cv2.morphologyEx(mask, cv2.MORPH_CLOSE, _disk(cfg.close_radius))
+        mask = cv2.morphologyEx(mask, cv2.MORPH_CLOSE, disk(cfg.close_radius))
     if cfg.fill_holes:
         mask = fill_holes(mask)
     return remove_small_components(mask, cfg.min_area)

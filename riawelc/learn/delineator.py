@@ -11,11 +11,10 @@ from pathlib import Path
 
 import keras
 import numpy as np
-import onnx
 import tensorflow as tf
 from keras import layers
 
-from riawelc.deploy.onnxgraph import canonicalize
+from riawelc.deploy.export import name_dimensions, rename_value, save_canonical
 from riawelc.inspect.delineator import CHANNELS, INPUT_NAME, MULTIPLE, OUTPUT_NAME
 from riawelc.learn.determinism import seed_everything
 
@@ -65,7 +64,7 @@ def _loss(truth, predicted):
 def tile_batch(films: list[tuple[np.ndarray, np.ndarray]], params: DelineatorParams,
                rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
     """One batch of (maps, truth) tiles; the films take turns, each tile flipped at random."""
-    size, half = params.tile, params.tile // 2
+    half = params.tile // 2
     xs, ys = [], []
     for k in range(params.batch_size):
         maps, truth = films[k % len(films)]
@@ -125,19 +124,10 @@ def export_delineator(model: keras.Model, path: str | Path, opset: int = 17) -> 
     """The delineator as ONNX at `path` (input "maps" (N, H, W, 2), output "outline"), in canonical bytes."""
     import tf2onnx
 
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
     signature = (tf.TensorSpec((None, None, None, CHANNELS), tf.float32, name=INPUT_NAME),)
     proto, _ = tf2onnx.convert.from_keras(model, input_signature=signature, opset=opset)
     if len(proto.graph.output) != 1:
         raise RuntimeError(f"the delineator's ONNX graph has {len(proto.graph.output)} outputs, expected one")
-    old = proto.graph.output[0].name
-    for node in proto.graph.node:
-        node.output[:] = [OUTPUT_NAME if name == old else name for name in node.output]
-    proto.graph.output[0].name = OUTPUT_NAME
-    for value in (*proto.graph.input, *proto.graph.output):  # tf2onnx numbers them from a process-wide counter
-        for dim, name in zip(value.type.tensor_type.shape.dim, ("batch", "height", "width")):
-            dim.dim_param = name
-    onnx.save(canonicalize(proto), str(path))
-    onnx.checker.check_model(str(path), full_check=True)
-    return path
+    rename_value(proto.graph, proto.graph.output[0].name, OUTPUT_NAME)
+    name_dimensions(proto.graph, ("batch", "height", "width"))
+    return save_canonical(proto, path)

@@ -9,9 +9,10 @@ Masks and contact sheets go to realfilms/out/delineator (cached, never committed
 
 import numpy as np
 
+from riawelc.digest import sha256_of
 from riawelc.images import write_png
 from riawelc.inspect.candidates import film_smoothing
-from riawelc.inspect.delineator import DELINEATOR_FILE, Delineator, delineator_maps, file_sha256
+from riawelc.inspect.delineator import DELINEATOR_FILE, Delineator, delineator_maps
 from riawelc.inspect.detector import Detector
 from riawelc.learn.delineator import DelineatorParams, export_delineator, train_delineator
 from riawelc.learn.lofo import mask_scores, summarise
@@ -61,7 +62,7 @@ def main() -> None:
     print(f"all {len(films)} films: the delineator the inspection runs")
     path = export_delineator(train_delineator([(maps[n], films[n][1]) for n in films], params), out / DELINEATOR_FILE)
     entry = {"file": DELINEATOR_FILE, "threshold": float(p["threshold"]), "radius": int(p["radius"]),
-             "sha256": file_sha256(path)}
+             "sha256": sha256_of(path)}
     write_json(out / "delineation.json", {**entry, "trained_on": sorted(films)})
     results = {"protocol": "leave one film out: each film's held-out detector (stage masked), its kept regions "
                            "outlined by a delineator trained on the other films' masks; settings fixed beforehand",

@@ -32,7 +32,7 @@ from riawelc.indications import (
     measure_indications,
 )
 from riawelc.inspect.candidates import COMPONENT_FEATURES
-from riawelc.inspect.delineator import Delineator
+from riawelc.inspect.delineator import delineator_of
 from riawelc.inspect.detector import DETECTOR_FILE, Detector
 from riawelc.inspect.film import FilmModels, FilmSettings, inspect_film
 from riawelc.learn.detector import BoostingParams, fit_ensemble
@@ -169,10 +169,8 @@ def main() -> None:
     shipped = Detector.load(OUT / "models" / DETECTOR_FILE)
     held_out = {name: Detector.load(OUT / "masked" / f"detector-{name}.json") for name in masks}
     entry = shipped.delineation
-    outlines = {None: Delineator.load(OUT / "models" / entry["file"], entry["threshold"], entry["radius"],
-                                      entry["sha256"])} if entry else {}
-    outlines.update({name: Delineator.load(OUT / "delineator" / f"delineator-{name}.onnx", entry["threshold"],
-                                           entry["radius"]) for name in masks if entry})
+    outlines = {None: delineator_of(entry, OUT / "models")}
+    outlines.update({name: delineator_of(entry, OUT / "delineator", file=f"delineator-{name}.onnx") for name in masks})
     by_fold, folds, notes = fold_classifiers(shipped, cells, seed)
     rows, flaws_out, other_rows = [], [], {}
     for name in sorted(table.films):

@@ -10,8 +10,9 @@ import onnx
 import pytest
 from onnx import TensorProto, helper
 
+from riawelc.digest import sha256_of
 from riawelc.inspect.candidates import CandidateSettings
-from riawelc.inspect.delineator import (DELINEATOR_FILE, Delineator, DelineatorError, delineator_maps, file_sha256,
+from riawelc.inspect.delineator import (DELINEATOR_FILE, Delineator, DelineatorError, delineator_maps,
                                         near)
 from riawelc.inspect.detector import DETECTOR_FILE, Detector, DetectorError
 from riawelc.inspect.film import FilmInspectError, FilmModels, FilmSettings, inspect_film
@@ -131,7 +132,7 @@ def test_the_detector_file_names_its_delineator_and_inspect_film_runs_it(tmp_pat
     folder = tmp_path / "models"
     folder.mkdir()
     (folder / DELINEATOR_FILE).write_bytes(path.read_bytes())
-    entry = {"file": DELINEATOR_FILE, "threshold": 0.5, "radius": 4, "sha256": file_sha256(path)}
+    entry = {"file": DELINEATOR_FILE, "threshold": 0.5, "radius": 4, "sha256": sha256_of(path)}
     settings = CandidateSettings(extent=3.0, peak=10.0, threshold=0.5)
     Detector(settings, delineation=entry).save(folder / DETECTOR_FILE)
     assert Detector.load(folder / DETECTOR_FILE).delineation == entry

@@ -248,10 +248,11 @@ def handmade_delineator(path):
 def test_the_detector_s_delineator_outlines_its_regions_in_the_service(start, tmp_path, film):
     """A detector file naming a delineator beside it: /inspect runs both as riawelc.inspect.film does, the report
     and /model/info name the delineator, and a changed delineator file keeps the service unready."""
-    from riawelc.inspect.delineator import Delineator, file_sha256
+    from riawelc.digest import sha256_of
+    from riawelc.inspect.delineator import Delineator
 
     onnx_path = handmade_delineator(tmp_path / "delineator.onnx")
-    entry = {"file": "delineator.onnx", "threshold": 0.5, "radius": 3, "sha256": file_sha256(onnx_path)}
+    entry = {"file": "delineator.onnx", "threshold": 0.5, "radius": 3, "sha256": sha256_of(onnx_path)}
     path = tmp_path / "detector.json"
     Detector(CandidateSettings(extent=6.0, peak=12.0), delineation=entry).save(path)
     client = start(detector=path)
