@@ -13,7 +13,7 @@ from onnx import TensorProto, helper
 from riawelc.digest import sha256_of
 from riawelc.inspect.candidates import CandidateSettings
 from riawelc.inspect.delineator import (DELINEATOR_FILE, Delineator, DelineatorError, delineator_maps,
-                                        near)
+                                        delineator_of, near)
 from riawelc.inspect.detector import DETECTOR_FILE, Detector, DetectorError
 from riawelc.inspect.film import FilmInspectError, FilmModels, FilmSettings, inspect_film
 from riawelc.learn.delineator import DelineatorParams, export_delineator, train_delineator
@@ -56,6 +56,10 @@ def test_the_onnx_delineator_computes_what_keras_does_and_learns_the_rim(trained
     probability = delineator.probabilities(maps)
     np.testing.assert_allclose(probability, model.predict(maps[None], verbose=0)[0, :, :, 0], atol=1e-4)
     assert probability[truth].mean() > probability[~near(truth, 10)].mean() + 0.3
+    graph = onnx.load(str(path)).graph  # named input, output and dimensions (riawelc.deploy.export's helpers)
+    assert [v.name for v in graph.input] == ["maps"] and [v.name for v in graph.output] == ["outline"]
+    for value in (*graph.input, *graph.output):
+        assert [d.dim_param for d in value.type.tensor_type.shape.dim[:3]] == ["batch", "height", "width"]
 
 
 def test_an_outline_apart_from_every_kept_region_is_dropped(trained):
@@ -153,6 +157,22 @@ def test_the_detector_file_names_its_delineator_and_inspect_film_runs_it(tmp_pat
     (folder / DELINEATOR_FILE).unlink()
     with pytest.raises(FilmInspectError, match="no such delineator file"):
         FilmModels.load(folder)
+
+
+def test_delineator_of_loads_the_entry_s_file_checked_and_a_held_out_file_with_its_settings(tmp_path, trained):
+    _, path = trained
+    (tmp_path / DELINEATOR_FILE).write_bytes(path.read_bytes())
+    (tmp_path / "delineator-held-out.onnx").write_bytes(path.read_bytes())
+    entry = {"file": DELINEATOR_FILE, "threshold": 0.7, "radius": 5, "sha256": sha256_of(path)}
+    assert delineator_of(None, tmp_path) is None  # a detector without a delineator
+    shipped = delineator_of(entry, tmp_path)
+    held_out = delineator_of(entry, tmp_path, file="delineator-held-out.onnx")
+    assert (shipped.threshold, shipped.radius) == (held_out.threshold, held_out.radius) == (0.7, 5)
+    (tmp_path / DELINEATOR_FILE).write_bytes(b"changed")
+    with pytest.raises(DelineatorError, match="sha256"):
+        delineator_of(entry, tmp_path)
+    with pytest.raises(DelineatorError, match="no such delineator file"):
+        delineator_of(entry, tmp_path, file="missing.onnx")
 
 
 @pytest.mark.parametrize("change, reason", [
