@@ -43,6 +43,14 @@ def summarise(per_film: dict[str, dict]) -> dict:
             "found": found, "components": total}
 
 
+def summary_lines(summary: dict[str, dict], per_film: dict[str, dict[str, dict]]) -> list[str]:
+    """One printable line per method: mean Dice with each film's, pooled Dice, component recall, false components."""
+    return [f"{method:<11} mean Dice {row['mean_dice']:.3f} ("
+            + " ".join(f"{n} {scores['dice']:.3f}" for n, scores in per_film[method].items())
+            + f"), pooled {row['pooled_dice']:.3f}, component recall {row['component_recall']:.3f}, false "
+            f"components/film {row['false_components_per_film']}" for method, row in summary.items()]
+
+
 def leave_one_out_grid(films: Films, grid: list[Hashable], predict: Callable[[str, Hashable], np.ndarray],
                        label: Callable[[Hashable], dict]) -> dict:
     """For each film, the grid point with the best mean Dice on the other films (ties: the earlier point), and the

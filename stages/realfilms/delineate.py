@@ -15,7 +15,7 @@ from riawelc.inspect.candidates import film_smoothing
 from riawelc.inspect.delineator import DELINEATOR_FILE, Delineator, delineator_maps
 from riawelc.inspect.detector import Detector
 from riawelc.learn.delineator import DelineatorParams, export_delineator, train_delineator
-from riawelc.learn.lofo import mask_scores, summarise
+from riawelc.learn.lofo import mask_scores, summarise, summary_lines
 from riawelc.metrics.filmeval import AnnotatedError, load_pair, read_annotated
 from riawelc.metrics.sheets import write_sheet
 from stages.common import REAL_PARAMS, fail, load_params, write_json
@@ -69,10 +69,7 @@ def main() -> None:
                "summary": {"delineated": summarise(after), "detector": summarise(before)},
                "per_film": {"delineated": after, "detector": before}}
     write_json(RESULTS / "delineated.json", results)
-    for method, row in results["summary"].items():
-        per = " ".join(f"{n} {results['per_film'][method][n]['dice']:.3f}" for n in films)
-        print(f"{method:<11} mean Dice {row['mean_dice']:.3f} ({per}), component recall {row['component_recall']:.3f}, "
-              f"false components/film {row['false_components_per_film']}")
+    print("\n".join(summary_lines(results["summary"], results["per_film"])))
 
 
 if __name__ == "__main__":

@@ -16,7 +16,7 @@ from riawelc.inspect.candidates import CandidateSettings, black_tophat, film_smo
 from riawelc.inspect.film import FilmInspectError, FilmModels, FilmSettings, inspect_film
 from riawelc.inspect.pseudomask import remove_small_components
 from riawelc.learn.detector import BoostingParams, build_detector, film_candidates
-from riawelc.learn.lofo import leave_one_out_grid, mask_scores, summarise
+from riawelc.learn.lofo import leave_one_out_grid, mask_scores, summarise, summary_lines
 from riawelc.metrics.filmeval import AnnotatedError, load_pair, read_annotated
 from riawelc.metrics.sheets import write_sheet
 from stages.common import REAL_PARAMS, fail, load_params, write_json
@@ -139,10 +139,7 @@ def main() -> None:
                            "curve of component recall against false components, for reading the trade-off)",
                    "points": operating_points}}
     write_json(RESULTS / "masked.json", results)
-    for method, row in results["summary"].items():
-        per = " ".join(f"{n} {methods[method][n]['dice']:.3f}" for n in films)
-        print(f"{method:<11} mean Dice {row['mean_dice']:.3f} ({per}), pooled {row['pooled_dice']:.3f}, component "
-              f"recall {row['component_recall']:.3f}, false components/film {row['false_components_per_film']}")
+    print("\n".join(summary_lines(results["summary"], methods)))
 
 
 if __name__ == "__main__":

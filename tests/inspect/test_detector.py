@@ -18,7 +18,7 @@ from riawelc.inspect.film import FilmInspectError, FilmModels, FilmSettings, ins
 from riawelc.inspect.trees import TreeEnsemble, TreesError
 from riawelc.learn.detector import (BoostingParams, average_ensembles, build_detector, fit_ensemble, to_ensemble,
                                     train_rejector)
-from riawelc.learn.lofo import leave_one_out_grid, mask_scores, summarise
+from riawelc.learn.lofo import leave_one_out_grid, mask_scores, summarise, summary_lines
 from riawelc.metrics.sheets import component_cases, contact_sheet
 from riawelc.synth.film import FilmSpec, generate_film
 
@@ -220,6 +220,8 @@ def test_leave_one_out_never_chooses_on_the_scored_film():
     assert rows["a"]["chosen"] == {"level": 2} and rows["a"]["dice"] < 0.2
     assert rows["b"]["chosen"] == {"level": 2} and rows["b"]["dice"] == 1.0
     assert summarise(rows)["found"] == 3
+    (line,) = summary_lines({"tophat": summarise(rows)}, {"tophat": rows})  # what the stages print
+    assert line.startswith("tophat") and f"a {rows['a']['dice']:.3f} b 1.000" in line and "found" not in line
 
 
 def test_cells_follow_the_table_and_score_like_an_inspector():
