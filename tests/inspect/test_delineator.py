@@ -3,6 +3,8 @@ outline it adds to kept regions (only near them, box by box as on the whole film
 and inspect_film running it from a model folder."""
 
 import json
+import subprocess
+import sys
 
 import cv2
 import numpy as np
@@ -88,6 +90,25 @@ def test_the_outline_adds_pixels_only_near_kept_regions_as_the_whole_film_would(
     assert (out & truth).sum() > (kept & truth).sum()  # it draws some of the rim
     assert np.array_equal(Delineator.load(path, radius=0).outline(film, 1.0, kept), kept)
     assert not delineator.outline(film, 1.0, np.zeros_like(kept)).any()
+
+
+TRAIN_IN_A_PROCESS = """
+import hashlib, sys
+import numpy as np
+from riawelc.learn.delineator import DelineatorParams, train_delineator
+rng = np.random.default_rng(1)
+films = [(rng.normal(size=(300, 400, 2)).astype(np.float32), rng.random((300, 400)) > 0.9) for _ in range(2)]
+model = train_delineator(films, DelineatorParams(steps=4), log=lambda *_: None)
+print(hashlib.sha256(b"".join(w.tobytes() for w in model.get_weights())).hexdigest())
+"""
+
+
+def test_same_params_give_the_same_delineator_in_another_process():
+    """The stage's size of network and tile: run as a graph, two processes gave two sets of weights (three of three
+    differed after 4 steps); one process retraining twice could not see it."""
+    digests = [subprocess.run([sys.executable, "-c", TRAIN_IN_A_PROCESS], capture_output=True, text=True, check=True,
+                              timeout=300).stdout.strip() for _ in range(2)]
+    assert len(digests[0]) == 64 and digests[0] == digests[1]
 
 
 def test_same_params_same_delineator(tmp_path):

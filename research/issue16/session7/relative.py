@@ -4,7 +4,8 @@ candidates' fixed extent (4 grey levels). A region drawn at max(extent, alpha x 
 rule with one number. This scores alpha 0-0.5 on the masked stage's held-out detectors, with and without the
 held-out delineators (stage delineate), alpha chosen for each film on the other two (leave one film out).
 Appends figures to relative.jsonl.
-    python research/issue16/session7/relative.py DETECTORS_DIR DELINEATORS_DIR"""
+    python research/issue16/session7/relative.py DETECTORS_DIR DELINEATORS_DIR [SUFFIX]
+SUFFIX picks delineator-<film>SUFFIX.onnx (seeds.py writes -seed1 and so on)."""
 import json
 import sys
 from pathlib import Path
@@ -20,6 +21,7 @@ from riawelc.metrics.filmeval import load_pair, read_annotated
 
 HERE = Path(__file__).parent
 DETECTORS, DELINEATORS = Path(sys.argv[1]), Path(sys.argv[2])
+SUFFIX = sys.argv[3] if len(sys.argv) > 3 else ""
 ALPHAS = (0.0, 0.1, 0.2, 0.3, 0.4, 0.5)
 items, _ = read_annotated("../shared/gdxray")
 films = {item.name: load_pair(item) for item in items}
@@ -41,7 +43,7 @@ for name, (film, truth) in films.items():
     kept = detection.candidates.mask(detection.probability > detector.threshold) > 0
     smooth = detection.candidates.smooth
     hat = black_tophat(film, detector.settings.size, smooth)
-    delineator = Delineator.load(DELINEATORS / f"delineator-{name}.onnx", 0.5, 9)
+    delineator = Delineator.load(DELINEATORS / f"delineator-{name}{SUFFIX}.onnx", 0.5, 9)
     for alpha in ALPHAS:
         base = trimmed(kept, hat, alpha)
         scores.setdefault(("detector", alpha), {})[name] = mask_scores(base, truth)
@@ -50,7 +52,7 @@ for name, (film, truth) in films.items():
               round(scores[("delineated", alpha)][name]["dice"], 4), flush=True)
 with open(HERE / "relative.jsonl", "a") as out:
     for (variant, alpha), per in scores.items():
-        out.write(json.dumps({"variant": variant, "alpha": alpha, "summary": summarise(per),
+        out.write(json.dumps({"variant": variant + SUFFIX, "alpha": alpha, "summary": summarise(per),
                               "dice": {n: round(per[n]["dice"], 4) for n in per},
                               "false_components": {n: per[n]["false_components"] for n in per}}) + "\n")
     for variant in ("detector", "delineated"):  # alpha chosen on the other two films' mean Dice
@@ -59,7 +61,7 @@ with open(HERE / "relative.jsonl", "a") as out:
             others = [n for n in films if n != name]
             best = max(ALPHAS, key=lambda a: (np.mean([scores[(variant, a)][n]["dice"] for n in others]), -a))
             chosen[name] = (best, scores[(variant, best)][name])
-        line = {"variant": f"{variant} alpha chosen leave one film out", "alpha": {n: c[0] for n, c in chosen.items()},
+        line = {"variant": f"{variant}{SUFFIX} alpha chosen leave one film out", "alpha": {n: c[0] for n, c in chosen.items()},
                 "summary": summarise({n: c[1] for n, c in chosen.items()}),
                 "dice": {n: round(c[1]["dice"], 4) for n, c in chosen.items()}}
         print(json.dumps(line)[:400])
