@@ -41,6 +41,17 @@ def features(name, variant):
     return f[rows]
 
 
+def cv_predictions(data, seed, grid=(0.1, 1.0, 10.0), make=logistic):
+    """(film, predicted, truth) for every film, each predicted by the model fitted on the other folds (5 film folds of
+    `seed`, C and threshold chosen inside the training folds, as the cells stage does)."""
+    order = np.random.default_rng(seed).permutation(names)
+    for k in range(5):
+        fold = sorted(order[k::5])
+        model, c, t = choose_and_fit(data, [n for n in names if n not in fold], list(grid), seed, make)
+        for n in fold:
+            yield n, model.predict_proba(data[n][0])[:, 1] > t, data[n][1]
+
+
 def factory(variant):
     if 'boost' in variant:
         return lambda c: GradientBoostingClassifier(n_estimators=c, learning_rate=0.05, max_leaf_nodes=7,
