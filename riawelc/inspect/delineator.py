@@ -34,12 +34,26 @@ class DelineatorError(ValueError):
     """A delineator that cannot be used; the message names the problem."""
 
 
-def delineator_maps(film: np.ndarray, smooth: float) -> np.ndarray:
-    """(H, W, 2) float32: the network's input for a uint8 film smoothed by a Gaussian of `smooth` px."""
+def delineator_maps(film: np.ndarray, smooth: float, box: tuple[int, int, int, int] | None = None) -> np.ndarray:
+    """(H, W, 2) float32: the network's input for a uint8 film smoothed by a Gaussian of `smooth` px; with `box`
+    (y0, y1, x0, x1), the maps of that box only, computed from the box and CONTEXT px of film around it."""
+    if box is not None:
+        y0, y1, x0, x1 = box
+        reach = context(smooth)
+        top, left = max(0, y0 - reach), max(0, x0 - reach)
+        cut = np.ascontiguousarray(film[top:min(film.shape[0], y1 + reach), left:min(film.shape[1], x1 + reach)])
+        return delineator_maps(cut, smooth)[y0 - top:y1 - top, x0 - left:x1 - left]
     hat = black_tophat(film, HAT_SIZE, smooth)  # checks the film
     smoothed = (cv2.GaussianBlur(film, (0, 0), smooth) if smooth > 0 else film).astype(np.float32)
     local = smoothed - cv2.GaussianBlur(smoothed, (0, 0), LOCAL_SIGMA)
     return np.clip(np.stack([hat / HAT_SCALE, local / LOCAL_SCALE], axis=-1), -CLIP, CLIP).astype(np.float32)
+
+
+def context(smooth: float) -> int:
+    """px of film a map pixel depends on: the smoothing's Gaussian (OpenCV cuts a uint8 kernel at 3 sigma) under the
+    wider of the local channel's Gaussian (a float kernel, cut at 4 sigma) and the top-hat's closing (2 x its
+    radius). Maps of a box cut with this much film around it equal the whole film's maps there (tested)."""
+    return max(int(np.ceil(4 * LOCAL_SIGMA)), HAT_SIZE // 2 * 2) + int(np.ceil(3 * smooth)) + 1
 
 
 def near(kept: np.ndarray, radius: int) -> np.ndarray:
@@ -112,11 +126,10 @@ class Delineator:
         """kept (bool, the film's shape) with the delineator's pixels within `radius` px of it that connect to it
         added (an outline never becomes a region of its own: unconnected ones added false components, 3 -> 11 on
         RRT-12R). The network runs on a box around each group of kept regions (origins on its 4-px grid, MARGIN px
-        of context)."""
+        of context), and only those boxes' maps are computed."""
         kept = np.asarray(kept, bool)
         if not kept.any() or self.radius == 0:
             return kept.copy()
-        maps = delineator_maps(film, smooth)
         zone = near(kept, self.radius)
         count, labels, stats, _ = cv2.connectedComponentsWithStats(zone.astype(np.uint8), connectivity=8)
         out = kept.copy()
@@ -125,7 +138,7 @@ class Delineator:
             x, y, w, h = stats[k, :4]
             y0, x0 = max(0, y - MARGIN) // MULTIPLE * MULTIPLE, max(0, x - MARGIN) // MULTIPLE * MULTIPLE
             y1, x1 = min(height, y + h + MARGIN), min(width, x + w + MARGIN)
-            probability = self.probabilities(maps[y0:y1, x0:x1])
+            probability = self.probabilities(delineator_maps(film, smooth, (y0, y1, x0, x1)))
             mine = labels[y0:y1, x0:x1] == k
             out[y0:y1, x0:x1] |= mine & (probability > self.threshold)
         count, labels = cv2.connectedComponents(out.astype(np.uint8), connectivity=8)

@@ -9,12 +9,13 @@ delineate) is copied beside it. `python -m stages.realfilms.model`.
 
 import json
 import shutil
+from dataclasses import replace
 
 import numpy as np
 
 from riawelc.constants import DEFECT_CLASSES, MM_PER_PIXEL
 from riawelc.inspect.candidates import COMPONENT_FEATURES
-from riawelc.inspect.detector import DETECTOR_FILE, Detector
+from riawelc.inspect.detector import DETECTOR_FILE, Detector, DetectorError
 from riawelc.learn.detector import BoostingParams, fit_ensemble
 from stages.common import REAL_PARAMS, fail, load_params, write_json
 from stages.realfilms import OUT, RESULTS
@@ -29,29 +30,28 @@ def main() -> None:
     stored = np.load(OUT / "cells" / "candidates.npz")
     x, y, films = class_rows(stored, detector.threshold)
     try:
-        detector.classifier = fit_ensemble(x, y, None, list(DEFECT_CLASSES), list(COMPONENT_FEATURES),
+        classifier = fit_ensemble(x, y, None, list(DEFECT_CLASSES), list(COMPONENT_FEATURES),
                                            detector_params["seed"],
                                            BoostingParams(cells["class_estimators"], 0.05, 7, 10))
         classes_note = "kept candidates in cells the flaw table gives exactly one class"
     except ValueError as error:  # a class with no example: regions stay unclassified rather than guessed
-        detector.classifier = None
+        classifier = None
         classes_note = f"no component classifier: {error}"
         print(f"warning: {classes_note}")
     table_cells = {n: (stored[f"{n}/cell_features"], stored[f"{n}/cell_truth"]) for n in films
                    if f"{n}/cell_features" in stored.files}
     fitted, c, threshold = choose_and_fit(table_cells, sorted(table_cells), cells["cell_model_cs"], cells["seeds"][0])
     try:
-        detector.cell_model = as_cell_model(fitted, threshold)
+        cell_model = as_cell_model(fitted, threshold)
     except ValueError as error:
         fail(f"cells: {error}")
     truth = np.concatenate([t for _, t in table_cells.values()])
     delineation = json.loads((OUT / "delineator" / "delineation.json").read_text())
     delineator_trained_on = delineation.pop("trained_on")
-    detector.delineation = delineation
     delineated = json.loads((RESULTS / "delineated.json").read_text())
     masked = json.loads((RESULTS / "masked.json").read_text())
     scored = json.loads((RESULTS / "cells.json").read_text())
-    detector.card = {
+    card = {
         "what": ("black top-hat candidates kept by a gradient-boosted rejector, outlined by a small U-Net (ONNX), "
                  "classed by a component classifier; each 1 cm cell called by a logistic cell model"),
         "rejector_trained_on": detector.card.get("trained_on", []),
@@ -76,6 +76,10 @@ def main() -> None:
         "scale_mm_per_pixel": MM_PER_PIXEL,
         "source": "GDXray W0001/W0002 (BAM round-robin films, research use only) and W0003 with real-values.xls",
     }
+    try:  # replace() runs the detector's checks on each part (features, classes, the delineation entry)
+        detector = replace(detector, classifier=classifier, cell_model=cell_model, delineation=delineation, card=card)
+    except DetectorError as error:
+        fail(f"model: {error}")
     out = OUT / "models"
     out.mkdir(parents=True, exist_ok=True)
     shutil.copyfile(OUT / "delineator" / delineation["file"], out / delineation["file"])

@@ -50,6 +50,16 @@ def test_the_maps_see_dark_spots_and_refuse_a_bad_film():
         delineator_maps(film.astype(np.float32), 1.0)
 
 
+@pytest.mark.parametrize("smooth", [0.0, 1.0, 3.0])
+def test_a_box_s_maps_are_the_whole_film_s_maps_there(smooth):
+    film, _ = blob_film([(x, y, 5, 25) for x in range(60, 900, 110) for y in (90, 200, 330)], shape=(420, 900))
+    whole = delineator_maps(film, smooth)
+    for y0, y1, x0, x1 in [(0, 40, 0, 50), (150, 260, 300, 420), (380, 420, 860, 900), (0, 420, 450, 470)]:
+        np.testing.assert_allclose(delineator_maps(film, smooth, (y0, y1, x0, x1)), whole[y0:y1, x0:x1], atol=1e-5)
+    # the context is what makes them equal: a box cut without it differs
+    assert not np.allclose(delineator_maps(film[150:260, 300:420], smooth), whole[150:260, 300:420], atol=1e-3)
+
+
 def test_the_onnx_delineator_computes_what_keras_does_and_learns_the_rim(trained):
     model, path = trained
     film, truth = outlined_film(SPOTS, 2)
