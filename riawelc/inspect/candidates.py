@@ -3,7 +3,8 @@
 A defect on a radiograph is darker than the weld around it. The black top-hat (closing minus film, elliptic
 `size` px, on the film smoothed by a Gaussian of `smooth` px) measures that darkness in grey levels of the 8-bit
 film. Candidates are the 8-connected components of top-hat > `extent` with at least `min_area` px: each one is
-outlined where the top-hat is, so its outline is the top-hat's. Which candidates are kept:
+outlined where the top-hat is, so its outline is the top-hat's; with `peak_share`, a deep candidate is drawn only where
+its top-hat reaches that share of its own peak (a deep crack's halo passes a fixed extent). Which candidates are kept:
 - without a learned model, those whose top-hat peak exceeds `peak` (a hysteresis top-hat: a faint outline around a
   clear core);
 - with one (riawelc.inspect.trees.TreeEnsemble, trained by riawelc.learn.detector), those whose P(true defect) from
@@ -52,6 +53,9 @@ class CandidateSettings:
     min_area: ... with at least this many px.
     peak: without a learned model, a candidate is kept when its top-hat peak exceeds this.
     threshold: with a learned model, a candidate is kept when its P(true defect) exceeds this.
+    peak_share: a candidate is drawn where its top-hat is at least this share of its own peak (and above `extent`);
+      0: every pixel above `extent`. Its features describe the whole component, so what is kept does not change,
+      only how much of it is drawn (research/issue16/session8/REPORT.md).
     """
 
     size: int = 41
@@ -61,6 +65,7 @@ class CandidateSettings:
     peak: float = 8.0
     threshold: float = 0.5
     max_grain: float | None = None
+    peak_share: float = 0.0
 
     def __post_init__(self) -> None:
         if self.size < 3 or self.size % 2 == 0:
@@ -75,6 +80,8 @@ class CandidateSettings:
             raise ValueError(f"threshold must be in [0, 1], got {self.threshold}")
         if self.max_grain is not None and not self.max_grain > 0:
             raise ValueError(f"max_grain must be > 0 or None, got {self.max_grain}")
+        if not 0.0 <= self.peak_share < 1.0:
+            raise ValueError(f"peak_share must be in [0, 1), got {self.peak_share}")
 
     def as_dict(self) -> dict:
         return asdict(self)
@@ -225,7 +232,15 @@ def find_candidates(film: np.ndarray, settings: CandidateSettings = CandidateSet
         _label_max(small_hat, labels, inside, n), width, height,
         np.maximum(width, height) / np.maximum(np.minimum(width, height), 1.0), area / (width * height),
         _label_mean(darkness, labels, inside, n), _seam_distance(centre, film.shape, seam), neighbours], axis=1)
-    return Candidates(labels, features, smooth)
+    return Candidates(drawn_labels(labels, hat, features, settings.peak_share), features, smooth)
+
+
+def drawn_labels(labels: np.ndarray, hat: np.ndarray, features: np.ndarray, peak_share: float) -> np.ndarray:
+    """`labels` without the pixels whose top-hat is below `peak_share` x their candidate's peak_hat feature."""
+    if peak_share <= 0:
+        return labels
+    peaks = np.concatenate([[np.inf], features[:, COMPONENT_FEATURES.index("peak_hat")]])
+    return np.where(hat >= peak_share * peaks[labels], labels, 0).astype(labels.dtype)
 
 
 def peak_rule(candidates: Candidates, settings: CandidateSettings) -> np.ndarray:

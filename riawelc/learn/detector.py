@@ -3,7 +3,7 @@ hand-masked films, its extent level and threshold chosen by cross-fit between tr
 it scores), and a component classifier learned from the flaw table's cells.
 
 Cross-fit: with training films A and B, a rejector trained on A scores B's candidates and one trained on B scores
-A's; the (extent, threshold) pair with the best mean of the two films' Dice wins. The mean, not the pooled Dice: a
+A's; the (extent, threshold, peak share) with the best mean of the two films' Dice wins. The mean, not the pooled Dice: a
 film with many defect pixels (bam5) would otherwise make the choice alone.
 """
 
@@ -14,7 +14,8 @@ from dataclasses import dataclass, replace
 import numpy as np
 from sklearn.ensemble import GradientBoostingClassifier
 
-from riawelc.inspect.candidates import COMPONENT_FEATURES, Candidates, CandidateSettings, find_candidates
+from riawelc.inspect.candidates import (COMPONENT_FEATURES, Candidates, CandidateSettings, black_tophat, drawn_labels,
+                                        find_candidates)
 from riawelc.inspect.detector import Detector
 from riawelc.inspect.trees import Tree, TreeEnsemble
 
@@ -118,28 +119,37 @@ class Choice:
     extent: float
     threshold: float
     crossfit_dice: float
-    grid: dict  # "extent/threshold" -> mean cross-fit Dice
+    grid: dict  # "extent/threshold/peak share" -> mean cross-fit Dice
+    peak_share: float = 0.0
 
 
 def choose_by_crossfit(films: dict[str, tuple[np.ndarray, np.ndarray]], candidates: dict[float, dict[str, Candidates]],
-                       thresholds: list[float], seed: int, params: BoostingParams = BoostingParams()) -> Choice:
-    """The (extent, threshold) with the best mean cross-fit Dice over the given training films (two or more: each
-    film is scored by a rejector trained on the others)."""
+                       thresholds: list[float], seed: int, params: BoostingParams = BoostingParams(),
+                       peak_shares: list[float] = (0.0,), hats: dict[str, np.ndarray] | None = None) -> Choice:
+    """The (extent, threshold, peak share) with the best mean cross-fit Dice over the given training films (two or
+    more: each film is scored by a rejector trained on the others). `candidates` are drawn whole (peak share 0);
+    a share above 0 needs each film's top-hat (`hats`) to draw them at that share."""
     names = list(films)
     if len(names) < 2:
         raise ValueError("cross-fit needs at least two training films")
+    if any(share > 0 for share in peak_shares) and hats is None:
+        raise ValueError("peak shares above 0 need the films' top-hats")
     grid = {}
     for extent, per_film in candidates.items():
         probabilities = {}
         for name in names:
             others = [(per_film[o], films[o][1]) for o in names if o != name]
             probabilities[name] = train_rejector(others, seed, params).probabilities(per_film[name].features)[:, 1]
-        for threshold in thresholds:
-            scores = [dice(per_film[n].mask(probabilities[n] > threshold) > 0, films[n][1]) for n in names]
-            grid[f"{extent:g}/{threshold:g}"] = round(float(np.mean(scores)), 6)
-    best = max(grid, key=lambda key: (grid[key], key))  # ties: the larger key (higher levels: fewer alarms)
-    extent, threshold = (float(v) for v in best.split("/"))
-    return Choice(extent, threshold, grid[best], grid)
+        for share in peak_shares:
+            drawn = {n: replace(per_film[n], labels=drawn_labels(per_film[n].labels, hats[n], per_film[n].features,
+                                                                 share)) if share > 0 else per_film[n] for n in names}
+            for threshold in thresholds:
+                scores = [dice(drawn[n].mask(probabilities[n] > threshold) > 0, films[n][1]) for n in names]
+                grid[f"{extent:g}/{threshold:g}/{share:g}"] = round(float(np.mean(scores)), 6)
+    # ties: higher levels (fewer alarms), then the smaller share (the simpler outline)
+    best = max(grid, key=lambda key: (grid[key], *(float(v) for v in key.split("/")[:2]), -float(key.split("/")[2])))
+    extent, threshold, share = (float(v) for v in best.split("/"))
+    return Choice(extent, threshold, grid[best], grid, share)
 
 
 def film_candidates(films: dict[str, tuple[np.ndarray, np.ndarray]], settings: CandidateSettings,
@@ -154,11 +164,19 @@ def film_candidates(films: dict[str, tuple[np.ndarray, np.ndarray]], settings: C
 
 def build_detector(films: dict[str, tuple[np.ndarray, np.ndarray]], settings: CandidateSettings, extents: list[float],
                    thresholds: list[float], seed: int, params: BoostingParams = BoostingParams(),
-                   seams: dict | None = None, candidates: dict | None = None) -> tuple[Detector, Choice]:
-    """Choose extent and threshold by cross-fit on `films`, then train the rejector on all of them."""
+                   seams: dict | None = None, candidates: dict | None = None,
+                   peak_shares: list[float] = (0.0,)) -> tuple[Detector, Choice]:
+    """Choose extent, threshold and peak share by cross-fit on `films`, then train the rejector on all of them (on
+    whole candidates: `settings.peak_share` is replaced by the chosen share)."""
+    settings = replace(settings, peak_share=0.0)
     candidates = candidates or film_candidates(films, settings, extents, seams)
-    choice = choose_by_crossfit(films, candidates, thresholds, seed, params)
+    hats = None
+    if any(share > 0 for share in peak_shares):
+        first = candidates[extents[0]]  # a film's smoothing does not depend on the extent
+        hats = {n: black_tophat(films[n][0], settings.size, first[n].smooth) for n in films}
+    choice = choose_by_crossfit(films, candidates, thresholds, seed, params, peak_shares, hats)
     per_film = candidates[choice.extent]
     rejector = train_rejector([(per_film[n], films[n][1]) for n in films], seed, params)
-    chosen = replace(settings, extent=choice.extent, peak=max(settings.peak, choice.extent), threshold=choice.threshold)
+    chosen = replace(settings, extent=choice.extent, peak=max(settings.peak, choice.extent), threshold=choice.threshold,
+                     peak_share=choice.peak_share)
     return Detector(chosen, rejector), choice

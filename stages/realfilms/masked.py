@@ -1,5 +1,5 @@
 """Stage masked: the hand-masked films, leave one film out. For each film, the detector (candidates and a rejector
-trained on the other two films, its extent and threshold chosen by cross-fit between them), the same candidates
+trained on the other two films, its extent, threshold and peak share chosen by cross-fit between them), the same candidates
 kept by their peak (no learning), the black top-hat (no learning) and the embedded pipeline's U-Net, each with its
 settings chosen on the other two films by their mean Dice. Writes the figures (results-real/realfilms/masked.json),
 each film's masks, its held-out detector, and a contact sheet of the detector's found, missed and false components
@@ -96,16 +96,19 @@ def detector_rows(films, p, settings, boosting, out) -> tuple[dict, list[dict]]:
     for name, (film, truth) in films.items():
         training = {o: films[o] for o in films if o != name}
         detector, choice = build_detector(training, settings, p["extents"], p["thresholds"], p["seed"], boosting,
-                                          candidates={e: {o: c[o] for o in training} for e, c in candidates.items()})
+                                          candidates={e: {o: c[o] for o in training} for e, c in candidates.items()},
+                                          peak_shares=p["peak_shares"])
         detector.card = {"trained_on": sorted(training), "held_out": name, "crossfit": choice.grid}
         detector.save(out / f"detector-{name}.json")
         detection = detections[name] = detector.detect(film)
         mask = detection.candidates.mask(detection.probability > detector.threshold)
         write_png(out / "masks" / f"{name}.png", mask * np.uint8(255))
         counts = write_sheet(out / "sheets" / f"{name}.png", film, mask, truth)
-        rows[name] = {**mask_scores(mask, truth), "chosen": {"extent": choice.extent, "threshold": choice.threshold},
+        rows[name] = {**mask_scores(mask, truth), "chosen": {"extent": choice.extent, "threshold": choice.threshold,
+                                                             "peak_share": choice.peak_share},
                       "crossfit_mean_dice": round(choice.crossfit_dice, 4), "sheet": counts}
-        print(f"  {name}: extent {choice.extent:g}, threshold {choice.threshold:g} -> Dice {rows[name]['dice']:.3f}, "
+        print(f"  {name}: extent {choice.extent:g}, threshold {choice.threshold:g}, peak share {choice.peak_share:g} "
+              f"-> Dice {rows[name]['dice']:.3f}, "
               f"found {rows[name]['found']}/{rows[name]['components']}, false {rows[name]['false_components']}")
     points = [{"threshold": t, **summarise({name: mask_scores(d.candidates.mask(d.probability > t), films[name][1])
                                             for name, d in detections.items()})} for t in p["thresholds"]]
@@ -118,10 +121,12 @@ def main() -> None:
     films = masked_films()
     out = OUT / "masked"
     out.mkdir(parents=True, exist_ok=True)
-    final, choice = build_detector(films, settings, p["extents"], p["thresholds"], p["seed"], boosting)
+    final, choice = build_detector(films, settings, p["extents"], p["thresholds"], p["seed"], boosting,
+                                   peak_shares=p["peak_shares"])
     final.card = {"trained_on": sorted(films), "crossfit": choice.grid}
     final.save(out / "detector-all.json")
-    print(f"all films: extent {choice.extent:g}, threshold {choice.threshold:g} (cross-fit mean Dice "
+    print(f"all films: extent {choice.extent:g}, threshold {choice.threshold:g}, peak share {choice.peak_share:g} "
+          f"(cross-fit mean Dice "
           f"{choice.crossfit_dice:.3f})")
     detector, operating_points = detector_rows(films, p, settings, boosting, out)
     methods = {"detector": detector,

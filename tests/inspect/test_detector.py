@@ -16,8 +16,8 @@ from riawelc.inspect.candidates import (COMPONENT_FEATURES, CandidateSettings, b
 from riawelc.inspect.detector import DETECTOR_FILE, Detector, DetectorError
 from riawelc.inspect.film import FilmInspectError, FilmModels, FilmSettings, inspect_film
 from riawelc.inspect.trees import TreeEnsemble, TreesError
-from riawelc.learn.detector import (BoostingParams, average_ensembles, build_detector, fit_ensemble, to_ensemble,
-                                    train_rejector)
+from riawelc.learn.detector import (BoostingParams, average_ensembles, build_detector, choose_by_crossfit,
+                                    film_candidates, fit_ensemble, to_ensemble, train_rejector)
 from riawelc.learn.lofo import leave_one_out_grid, mask_scores, summarise, summary_lines
 from riawelc.metrics.sheets import component_cases, contact_sheet
 from riawelc.synth.film import FilmSpec, generate_film
@@ -97,6 +97,20 @@ def test_a_grainy_film_is_smoothed_until_its_grain_is_the_training_films():
         CandidateSettings(max_grain=0.0)
 
 
+def test_a_peak_share_draws_a_deep_candidate_without_its_halo_and_keeps_what_it_finds():
+    film, _ = blob_film([(150, 100, 4, 60), (450, 100, 6, 8)])  # a deep pore; a shallow one
+    halo = np.zeros(film.shape, np.uint8)
+    cv2.circle(halo, (150, 100), 14, 1, -1)
+    film = (film.astype(int) - 6 * halo).astype(np.uint8)  # a faint shadow around the deep pore
+    whole = find_candidates(film, CandidateSettings(extent=3.0, peak=10.0))
+    drawn = find_candidates(film, CandidateSettings(extent=3.0, peak=10.0, peak_share=0.2))
+    np.testing.assert_array_equal(drawn.features, whole.features)  # the same candidates, described the same
+    deep, shallow = whole.labels[100, 150], whole.labels[100, 450]
+    assert (whole.labels == deep).sum() > 500 and (drawn.labels == deep).sum() < 150  # the shadow is not drawn
+    assert drawn.labels[100, 150] == deep and ((drawn.labels == deep) <= (whole.labels == deep)).all()
+    np.testing.assert_array_equal(drawn.labels == shallow, whole.labels == shallow)  # 0.2 x its peak < extent
+
+
 def test_candidate_settings_refuse_bad_values():
     with pytest.raises(ValueError, match="odd"):
         CandidateSettings(size=40)
@@ -104,6 +118,8 @@ def test_candidate_settings_refuse_bad_values():
         CandidateSettings(extent=9.0, peak=8.0)
     with pytest.raises(ValueError, match="threshold"):
         CandidateSettings(threshold=1.5)
+    with pytest.raises(ValueError, match="peak_share"):
+        CandidateSettings(peak_share=1.0)
 
 
 @pytest.mark.parametrize("classes", [2, 3])
@@ -147,10 +163,14 @@ def test_averaged_ensembles_decide_the_mean():
 
 def test_the_detector_learns_which_candidates_are_defects_and_round_trips(films, tmp_path):
     training = {name: films[name] for name in ("film0", "film1")}
-    detector, choice = build_detector(training, CandidateSettings(), [3.0, 5.0], [0.3, 0.5, 0.7], 0, FAST)
-    assert choice.extent in (3.0, 5.0) and set(choice.grid) == {f"{e:g}/{t:g}" for e in (3.0, 5.0)
-                                                                 for t in (0.3, 0.5, 0.7)}
-    assert detector.settings.threshold == choice.threshold
+    detector, choice = build_detector(training, CandidateSettings(), [3.0, 5.0], [0.3, 0.5, 0.7], 0, FAST,
+                                      peak_shares=[0.0, 0.3])
+    assert choice.extent in (3.0, 5.0) and set(choice.grid) == {f"{e:g}/{t:g}/{s:g}" for e in (3.0, 5.0)
+                                                                 for t in (0.3, 0.5, 0.7) for s in (0.0, 0.3)}
+    assert choice.crossfit_dice == max(choice.grid.values())
+    assert (detector.settings.threshold, detector.settings.peak_share) == (choice.threshold, choice.peak_share)
+    with pytest.raises(ValueError, match="top-hats"):  # a share above 0 cannot be scored without them
+        choose_by_crossfit(training, film_candidates(training, CandidateSettings(), [3.0]), [0.5], 0, FAST, [0.2])
     film, truth = films["film2"]
     detection = detector.detect(film)
     kept = detection.candidates.mask(detection.probability > detector.threshold) > 0

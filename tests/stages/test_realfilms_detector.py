@@ -33,7 +33,7 @@ def workspace(tmp_path_factory, onnx_models):
         "trees": {"films": str(gdxray / "W0003"), "options": "unused", "drawn_seed": 0},
         "masked": {"root": str(gdxray)},
         "detector": {"size": 41, "smooth": 1.0, "max_grain": 0.5, "min_area": 12, "extents": [3.0, 5.0],
-                     "thresholds": [0.3, 0.6, 0.9], "seed": 0, "estimators": 20, "learning_rate": 0.1, "max_leaf_nodes": 7, "min_samples_leaf": 5},
+                     "thresholds": [0.3, 0.6, 0.9], "peak_shares": [0.0, 0.2], "seed": 0, "estimators": 20, "learning_rate": 0.1, "max_leaf_nodes": 7, "min_samples_leaf": 5},
         "baselines": {"tophat_sizes": [25, 41], "tophat_levels": [3.0, 6.0], "hysteresis_extents": [3.0, 5.0],
                       "hysteresis_peaks": [6.0, 12.0], "unet_models": str(onnx_models), "unet_thresholds": [0.3, 0.6]},
         "cells": {"folds": 2, "seeds": [0], "thresholds": [0.2, 0.6], "min_areas": [12, 60], "tophat_levels": [3.0, 20.0],
@@ -60,8 +60,11 @@ def test_masked_stage_scores_every_method_leave_one_film_out(workspace):
                                                  abs=1e-4)
     out = workspace / "realfilms/out/masked"
     for name in MASKED:  # each film's detector never saw it; its sheet and mask are written
-        card = Detector.load(out / f"detector-{name}.json").card
+        held_out = Detector.load(out / f"detector-{name}.json")
+        card, chosen = held_out.card, results["per_film"]["detector"][name]["chosen"]
         assert card["held_out"] == name and name not in card["trained_on"] and len(card["trained_on"]) == 2
+        assert held_out.settings.peak_share == chosen["peak_share"] in (0.0, 0.2)  # from the params' grid
+        assert set(card["crossfit"]) == {f"{e:g}/{t:g}/{s:g}" for e in (3, 5) for t in (0.3, 0.6, 0.9) for s in (0, 0.2)}
         assert (out / "sheets" / f"{name}.png").is_file() and (out / "masks" / f"{name}.png").is_file()
     assert Detector.load(out / "detector-all.json").card["trained_on"] == sorted(MASKED)
     points = results["detector_operating_points"]["points"]  # the recall / false-alarm curve, film by film held out

@@ -22,7 +22,7 @@ from riawelc.metrics.filmeval import load_pair, read_annotated
 HERE = Path(__file__).parent
 DETECTORS, DELINEATORS = Path(sys.argv[1]), Path(sys.argv[2])
 SUFFIX = sys.argv[3] if len(sys.argv) > 3 else ""
-ALPHAS = (0.0, 0.1, 0.2, 0.3, 0.4, 0.5)
+ALPHAS = (0.0, 0.05, 0.1, 0.15, 0.2, 0.3, 0.4, 0.5)
 items, _ = read_annotated("../shared/gdxray")
 films = {item.name: load_pair(item) for item in items}
 
