@@ -132,6 +132,15 @@ class Candidates:
     def __len__(self) -> int:
         return len(self.features)
 
+    def drawn_at(self, hat: np.ndarray, peak_share: float) -> "Candidates":
+        """The same candidates drawn only where `hat` (the top-hat they were cut from) is at least `peak_share` x
+        their own peak_hat feature (CandidateSettings.peak_share); their features stay those of the whole component."""
+        if peak_share <= 0:
+            return self
+        peaks = np.concatenate([[np.inf], self.features[:, COMPONENT_FEATURES.index("peak_hat")]])
+        labels = np.where(hat >= peak_share * peaks[self.labels], self.labels, 0).astype(self.labels.dtype)
+        return Candidates(labels, self.features, self.smooth)
+
     def mask(self, keep: np.ndarray) -> np.ndarray:
         """(H, W) uint8 0/1 of the kept candidates (keep: (n,) bool)."""
         lookup = np.concatenate([[0], np.asarray(keep, bool)]).astype(np.uint8)
@@ -232,15 +241,7 @@ def find_candidates(film: np.ndarray, settings: CandidateSettings = CandidateSet
         _label_max(small_hat, labels, inside, n), width, height,
         np.maximum(width, height) / np.maximum(np.minimum(width, height), 1.0), area / (width * height),
         _label_mean(darkness, labels, inside, n), _seam_distance(centre, film.shape, seam), neighbours], axis=1)
-    return Candidates(drawn_labels(labels, hat, features, settings.peak_share), features, smooth)
-
-
-def drawn_labels(labels: np.ndarray, hat: np.ndarray, features: np.ndarray, peak_share: float) -> np.ndarray:
-    """`labels` without the pixels whose top-hat is below `peak_share` x their candidate's peak_hat feature."""
-    if peak_share <= 0:
-        return labels
-    peaks = np.concatenate([[np.inf], features[:, COMPONENT_FEATURES.index("peak_hat")]])
-    return np.where(hat >= peak_share * peaks[labels], labels, 0).astype(labels.dtype)
+    return Candidates(labels, features, smooth).drawn_at(hat, settings.peak_share)
 
 
 def peak_rule(candidates: Candidates, settings: CandidateSettings) -> np.ndarray:

@@ -14,7 +14,7 @@ from dataclasses import dataclass, replace
 import numpy as np
 from sklearn.ensemble import GradientBoostingClassifier
 
-from riawelc.inspect.candidates import (COMPONENT_FEATURES, Candidates, CandidateSettings, black_tophat, drawn_labels,
+from riawelc.inspect.candidates import (COMPONENT_FEATURES, Candidates, CandidateSettings, black_tophat,
                                         find_candidates)
 from riawelc.inspect.detector import Detector
 from riawelc.inspect.trees import Tree, TreeEnsemble
@@ -141,8 +141,7 @@ def choose_by_crossfit(films: dict[str, tuple[np.ndarray, np.ndarray]], candidat
             others = [(per_film[o], films[o][1]) for o in names if o != name]
             probabilities[name] = train_rejector(others, seed, params).probabilities(per_film[name].features)[:, 1]
         for share in peak_shares:
-            drawn = {n: replace(per_film[n], labels=drawn_labels(per_film[n].labels, hats[n], per_film[n].features,
-                                                                 share)) if share > 0 else per_film[n] for n in names}
+            drawn = {n: per_film[n].drawn_at(hats[n], share) if share > 0 else per_film[n] for n in names}
             for threshold in thresholds:
                 scores = [dice(drawn[n].mask(probabilities[n] > threshold) > 0, films[n][1]) for n in names]
                 grid[f"{extent:g}/{threshold:g}/{share:g}"] = round(float(np.mean(scores)), 6)
