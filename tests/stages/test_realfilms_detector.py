@@ -64,7 +64,8 @@ def test_masked_stage_scores_every_method_leave_one_film_out(workspace):
         card, chosen = held_out.card, results["per_film"]["detector"][name]["chosen"]
         assert card["held_out"] == name and name not in card["trained_on"] and len(card["trained_on"]) == 2
         assert held_out.settings.peak_share == chosen["peak_share"] in (0.0, 0.2)  # from the params' grid
-        assert set(card["crossfit"]) == {f"{e:g}/{t:g}/{s:g}" for e in (3, 5) for t in (0.3, 0.6, 0.9) for s in (0, 0.2)}
+        assert set(card["crossfit"]) == {f"{e:g}/{t:g}/{s:g}" for e in (3, 5) for t in (0.3, 0.6, 0.9)
+                                         for s in (0, 0.2)}
         assert (out / "sheets" / f"{name}.png").is_file() and (out / "masks" / f"{name}.png").is_file()
     assert Detector.load(out / "detector-all.json").card["trained_on"] == sorted(MASKED)
     points = results["detector_operating_points"]["points"]  # the recall / false-alarm curve, film by film held out
