@@ -12,7 +12,7 @@ from pathlib import Path
 
 import numpy as np
 
-from riawelc.inspect.candidates import COMPONENT_FEATURES, black_tophat
+from riawelc.inspect.candidates import black_tophat
 from riawelc.inspect.delineator import Delineator
 from riawelc.learn.detector import _film_rejector, average_ensembles, dice, film_candidates
 from riawelc.learn.lofo import mask_scores, summarise
@@ -21,7 +21,6 @@ from stages.realfilms.masked import detector_params, masked_films
 HERE = Path(__file__).parent
 DELINEATORS = Path(sys.argv[1])
 ALPHAS = tuple(float(a) for a in sys.argv[2:]) or (0.0, 0.05, 0.1, 0.15, 0.2)
-PEAK = COMPONENT_FEATURES.index("peak_hat")
 
 p, settings, boosting = detector_params()
 films = masked_films()
@@ -32,14 +31,9 @@ single = {(e, n): _film_rejector(candidates[e][n], films[n][1], p["seed"], boost
           for e in p["extents"] for n in films}
 
 
-def kept_mask(name, extent, probability, threshold, alpha):
+def kept_mask(name, extent, probability, threshold, alpha):  # drawn as the shipped detector draws (peak_share)
     c = candidates[extent][name]
-    keep = probability > threshold
-    mask = c.mask(keep) > 0
-    if alpha > 0 and keep.any():
-        peak = np.concatenate([[0.0], c.features[:, PEAK]])
-        mask &= hats[name] >= alpha * peak[c.labels]
-    return mask
+    return (c.drawn_at(hats[name], alpha) if alpha > 0 else c).mask(probability > threshold) > 0
 
 
 lines, per_variant = [], {}
