@@ -15,14 +15,12 @@ from pathlib import Path
 from riawelc.data.manifests import read_manifest
 from riawelc.images import BadImage, read_mask, read_patches, write_png
 from riawelc.inspect.film import MODEL_FILES, REGIONS, SOURCES, FilmInspectError, FilmModels, FilmSettings
+from riawelc.metrics.annotated import AnnotatedError, load_pair, read_annotated
 from riawelc.metrics.filmeval import (
     TOPHAT,
-    AnnotatedError,
     film_maps,
     leave_one_film_out,
-    load_pair,
     mean_scores,
-    read_annotated,
     score_film,
     true_mask_patches,
     two_colour_picture,

@@ -4,7 +4,8 @@ A defect on a radiograph is darker than the weld around it. The black top-hat (c
 `size` px, on the film smoothed by a Gaussian of `smooth` px) measures that darkness in grey levels of the 8-bit
 film. Candidates are the 8-connected components of top-hat > `extent` with at least `min_area` px: each one is
 outlined where the top-hat is, so its outline is the top-hat's; with `peak_share`, a deep candidate is drawn only where
-its top-hat reaches that share of its own peak (a deep crack's halo passes a fixed extent). Which candidates are kept:
+its top-hat reaches that share of its own peak (a deep crack's halo passes a fixed extent), and pieces of it under
+`min_area` px are dropped as every other component under that size is. Which candidates are kept:
 - without a learned model, those whose top-hat peak exceeds `peak` (a hysteresis top-hat: a faint outline around a
   clear core);
 - with one (riawelc.inspect.trees.TreeEnsemble, trained by riawelc.learn.detector), those whose P(true defect) from
@@ -22,6 +23,8 @@ from dataclasses import asdict, dataclass
 import cv2
 import numpy as np
 
+from riawelc.inspect.pseudomask import remove_small_components
+from riawelc.inspect.tophat import black_tophat, film_smoothing
 from riawelc.seam import Seam
 
 COMPONENT_FEATURES = (
@@ -44,8 +47,8 @@ class CandidateSettings:
 
     size: the top-hat's closing diameter (larger than the widest defect: 41 px is about 1.7 mm).
     smooth: Gaussian sigma applied before the top-hat (grain).
-    max_grain: film-adaptive smoothing: the film is smoothed by the smallest of SMOOTHING_STEPS (from `smooth` up)
-      whose result has a grain (film_grain) of at most this; None: always `smooth`. The rejector learns on the
+    max_grain: film-adaptive smoothing (riawelc.inspect.tophat): the film is smoothed by the smallest of its steps
+      (from `smooth` up) whose result has a grain of at most this; None: always `smooth`. The rejector learns on the
       hand-masked crops, whose grain after 1 px is 0.44-0.54 grey levels; the W0003 films are about four times as
       grainy, and on the masked films given W0003 grain a fixed 1 px lets hundreds of grain specks through
       (research/issue16/session4/REPORT.md).
@@ -53,9 +56,9 @@ class CandidateSettings:
     min_area: ... with at least this many px.
     peak: without a learned model, a candidate is kept when its top-hat peak exceeds this.
     threshold: with a learned model, a candidate is kept when its P(true defect) exceeds this.
-    peak_share: a candidate is drawn where its top-hat is at least this share of its own peak (and above `extent`);
-      0: every pixel above `extent`. Its features describe the whole component, so what is kept does not change,
-      only how much of it is drawn (research/issue16/session8/REPORT.md).
+    peak_share: a candidate is drawn where its top-hat is at least this share of its own peak (and above `extent`),
+      without pieces under `min_area`; 0: every pixel above `extent`. Its features describe the whole component, so
+      what is kept does not change, only how much of it is drawn (research/issue16/session8/REPORT.md).
     """
 
     size: int = 41
@@ -87,40 +90,6 @@ class CandidateSettings:
         return asdict(self)
 
 
-SMOOTHING_STEPS = (1.0, 1.25, 1.5, 1.75, 2.0, 2.5, 3.0)  # px: the sigmas film-adaptive smoothing tries
-GRAIN_SIGMA = 2.0  # px: grain is what a Gaussian of this sigma removes
-
-
-def film_grain(film: np.ndarray, region: np.ndarray | None = None) -> float:
-    """Mean |film - Gaussian(film, GRAIN_SIGMA)| over `region` (bool mask; None: the whole film), grey levels."""
-    film = np.asarray(film, np.float32)
-    residual = np.abs(film - cv2.GaussianBlur(film, (0, 0), GRAIN_SIGMA))
-    inside = residual[np.asarray(region, bool)] if region is not None else residual
-    return float(inside.mean()) if inside.size else 0.0
-
-
-def film_smoothing(film: np.ndarray, settings: CandidateSettings, region: np.ndarray | None = None) -> float:
-    """The Gaussian sigma this film is smoothed by (settings.max_grain: see CandidateSettings)."""
-    if settings.max_grain is None:
-        return settings.smooth
-    steps = [s for s in SMOOTHING_STEPS if s > settings.smooth]
-    for sigma in [settings.smooth, *steps]:
-        smoothed = cv2.GaussianBlur(film, (0, 0), sigma) if sigma > 0 else film
-        if film_grain(smoothed, region) <= settings.max_grain:
-            return sigma
-    return SMOOTHING_STEPS[-1] if steps else settings.smooth
-
-
-def black_tophat(film: np.ndarray, size: int, smooth: float = 1.0) -> np.ndarray:
-    """Closing minus film (elliptic `size` px) of the film smoothed by a Gaussian of `smooth` px, in grey levels."""
-    film = np.asarray(film)
-    if film.ndim != 2 or film.dtype != np.uint8:
-        raise ValueError(f"film must be a 2-D uint8 array, got shape {film.shape} dtype {film.dtype}")
-    smoothed = cv2.GaussianBlur(film, (0, 0), smooth) if smooth > 0 else film
-    element = cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (size, size))
-    return cv2.morphologyEx(smoothed, cv2.MORPH_BLACKHAT, element).astype(np.float32)
-
-
 @dataclass
 class Candidates:
     """The candidates of one film: labels (H, W) int32 (0 = none, k = candidate k - 1), features (n, F) float64."""
@@ -132,14 +101,17 @@ class Candidates:
     def __len__(self) -> int:
         return len(self.features)
 
-    def drawn_at(self, hat: np.ndarray, peak_share: float) -> "Candidates":
+    def drawn_at(self, hat: np.ndarray, peak_share: float, min_area: int = 1) -> "Candidates":
         """The same candidates drawn only where `hat` (the top-hat they were cut from) is at least `peak_share` x
-        their own peak_hat feature (CandidateSettings.peak_share); their features stay those of the whole component."""
+        their own peak_hat feature (CandidateSettings.peak_share), without the pieces this leaves under `min_area` px
+        (the inspection's mask would drop them); their features stay those of the whole component."""
         if peak_share <= 0:
             return self
         peaks = np.concatenate([[np.inf], self.features[:, COMPONENT_FEATURES.index("peak_hat")]])
-        labels = np.where(hat >= peak_share * peaks[self.labels], self.labels, 0).astype(self.labels.dtype)
-        return Candidates(labels, self.features, self.smooth)
+        drawn = hat >= peak_share * peaks[self.labels]
+        # candidates are never 8-adjacent (each is a whole component above the extent), so neither are their pieces
+        drawn &= remove_small_components(drawn & (self.labels > 0), min_area) > 0
+        return Candidates(np.where(drawn, self.labels, 0).astype(self.labels.dtype), self.features, self.smooth)
 
     def mask(self, keep: np.ndarray) -> np.ndarray:
         """(H, W) uint8 0/1 of the kept candidates (keep: (n,) bool)."""
@@ -207,7 +179,7 @@ def find_candidates(film: np.ndarray, settings: CandidateSettings = CandidateSet
                     region: np.ndarray | None = None) -> Candidates:
     """Every candidate of the film (restricted to `region`, a bool mask, when given; film-edge strips dropped) and
     its COMPONENT_FEATURES."""
-    smooth = film_smoothing(film, settings, region)
+    smooth = film_smoothing(film, settings.smooth, settings.max_grain, region)
     hat = black_tophat(film, settings.size, smooth)
     above = hat > settings.extent
     if region is not None:
@@ -241,7 +213,7 @@ def find_candidates(film: np.ndarray, settings: CandidateSettings = CandidateSet
         _label_max(small_hat, labels, inside, n), width, height,
         np.maximum(width, height) / np.maximum(np.minimum(width, height), 1.0), area / (width * height),
         _label_mean(darkness, labels, inside, n), _seam_distance(centre, film.shape, seam), neighbours], axis=1)
-    return Candidates(labels, features, smooth).drawn_at(hat, settings.peak_share)
+    return Candidates(labels, features, smooth).drawn_at(hat, settings.peak_share, settings.min_area)
 
 
 def peak_rule(candidates: Candidates, settings: CandidateSettings) -> np.ndarray:

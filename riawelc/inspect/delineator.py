@@ -17,8 +17,8 @@ import cv2
 import numpy as np
 
 from riawelc.digest import sha256_of
-from riawelc.inspect.candidates import black_tophat
 from riawelc.inspect.pseudomask import disk
+from riawelc.inspect.tophat import black_tophat
 
 DELINEATOR_FILE = "delineator.onnx"
 INPUT_NAME, OUTPUT_NAME = "maps", "outline"

@@ -33,14 +33,13 @@ import numpy as np
 
 from riawelc.constants import (CLASS_COLOURS, CLASSES, CLASSIFIER, DEFECT_CLASSES, MM_PER_PIXEL, NO_DEFECT, PATCH_SIZE,
                                UNET)
+from riawelc.inspect.filmfile import read_film
 from riawelc.images import (
     IMAGE_SUFFIXES,
     BadImage,
-    decode_gray,
     from_unet_size,
     image_files,
     to_unet_size,
-    window_to_uint8,
     write_png,
 )
 from riawelc.inspect.cam import scale_maps, upsample
@@ -221,32 +220,6 @@ class FilmInspection:
                 "seconds": round(self.seconds, 3), "threshold": self.threshold, "region": self.region_note,
                 "settings": self.settings, "defect_area_mm2": round(float(self.mask.sum()) * MM_PER_PIXEL**2, 3),
                 "regions": [r.as_dict() for r in self.regions], "cells": [c.as_dict() for c in self.cells]}
-
-
-def read_film(path: str | Path) -> np.ndarray:
-    """A film file (8-bit or 16-bit PNG/TIFF) as 2-D uint8; other depths are windowed as the service does it."""
-    path = Path(path)
-    try:
-        data = path.read_bytes()
-    except OSError as error:
-        raise BadImage(f"{path.name}: cannot read ({error.strerror})") from None
-    return decode_film(data, path.name)
-
-
-def decode_film(data: bytes, name: str = "film") -> np.ndarray:
-    try:
-        return decode_gray(data, name)
-    except BadImage:
-        array = cv2.imdecode(np.frombuffer(data, np.uint8), cv2.IMREAD_UNCHANGED) if data else None
-        if array is None:
-            raise
-    if array.ndim == 3:
-        if not all(np.array_equal(array[..., 0], array[..., k]) for k in range(1, min(array.shape[2], 3))):
-            raise BadImage(f"{name}: colour image with {array.shape[2]} channels, expected a grayscale film")
-        array = np.ascontiguousarray(array[..., 0])
-    if array.dtype != np.uint8:
-        array = window_to_uint8(array)  # the service's rule too
-    return array
 
 
 def hann_weights(size: int = PATCH_SIZE) -> np.ndarray:

@@ -125,30 +125,33 @@ class Choice:
 
 def choose_by_crossfit(films: dict[str, tuple[np.ndarray, np.ndarray]], candidates: dict[float, dict[str, Candidates]],
                        thresholds: list[float], seed: int, params: BoostingParams = BoostingParams(),
-                       peak_shares: list[float] = (0.0,), hats: dict[str, np.ndarray] | None = None) -> Choice:
+                       peak_shares: list[float] = (0.0,), hats: dict[str, np.ndarray] | None = None,
+                       min_area: int = 1) -> Choice:
     """The (extent, threshold, peak share) with the best mean cross-fit Dice over the given training films (two or
     more: each film is scored by a rejector trained on the others). `candidates` are drawn whole (peak share 0);
-    a share above 0 needs each film's top-hat (`hats`) to draw them at that share."""
+    a share above 0 needs each film's top-hat (`hats`) to draw them at that share (pieces under `min_area` px
+    dropped, as find_candidates draws them)."""
     names = list(films)
     if len(names) < 2:
         raise ValueError("cross-fit needs at least two training films")
     if any(share > 0 for share in peak_shares) and hats is None:
         raise ValueError("peak shares above 0 need the films' top-hats")
-    grid = {}
+    scores = {}  # (extent, threshold, share) -> mean cross-fit Dice
     for extent, per_film in candidates.items():
         probabilities = {}
         for name in names:
             others = [(per_film[o], films[o][1]) for o in names if o != name]
             probabilities[name] = train_rejector(others, seed, params).probabilities(per_film[name].features)[:, 1]
         for share in peak_shares:
-            drawn = {n: per_film[n].drawn_at(hats[n], share) if share > 0 else per_film[n] for n in names}
+            drawn = {n: per_film[n].drawn_at(hats[n], share, min_area) if share > 0 else per_film[n] for n in names}
             for threshold in thresholds:
-                scores = [dice(drawn[n].mask(probabilities[n] > threshold) > 0, films[n][1]) for n in names]
-                grid[f"{extent:g}/{threshold:g}/{share:g}"] = round(float(np.mean(scores)), 6)
+                dices = [dice(drawn[n].mask(probabilities[n] > threshold) > 0, films[n][1]) for n in names]
+                scores[(extent, threshold, share)] = round(float(np.mean(dices)), 6)
     # ties: higher levels (fewer alarms), then the smaller share (the simpler outline)
-    best = max(grid, key=lambda key: (grid[key], *(float(v) for v in key.split("/")[:2]), -float(key.split("/")[2])))
-    extent, threshold, share = (float(v) for v in best.split("/"))
-    return Choice(extent, threshold, grid[best], grid, share)
+    best = max(scores, key=lambda key: (scores[key], key[0], key[1], -key[2]))
+    grid = {f"{extent:g}/{threshold:g}/{share:g}": dice_ for (extent, threshold, share), dice_ in scores.items()}
+    extent, threshold, share = (float(v) for v in best)
+    return Choice(extent, threshold, scores[best], grid, share)
 
 
 def film_candidates(films: dict[str, tuple[np.ndarray, np.ndarray]], settings: CandidateSettings,
@@ -173,7 +176,7 @@ def build_detector(films: dict[str, tuple[np.ndarray, np.ndarray]], settings: Ca
     if any(share > 0 for share in peak_shares):
         first = candidates[extents[0]]  # a film's smoothing does not depend on the extent
         hats = {n: black_tophat(films[n][0], settings.size, first[n].smooth) for n in films}
-    choice = choose_by_crossfit(films, candidates, thresholds, seed, params, peak_shares, hats)
+    choice = choose_by_crossfit(films, candidates, thresholds, seed, params, peak_shares, hats, settings.min_area)
     per_film = candidates[choice.extent]
     rejector = train_rejector([(per_film[n], films[n][1]) for n in films], seed, params)
     chosen = replace(settings, extent=choice.extent, peak=max(settings.peak, choice.extent), threshold=choice.threshold,

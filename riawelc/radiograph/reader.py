@@ -13,7 +13,7 @@ from pathlib import Path
 import numpy as np
 
 from riawelc.images import IMAGE_SUFFIXES, BadImage
-from riawelc.inspect.film import decode_film
+from riawelc.inspect.filmfile import decode_film
 from riawelc.radiograph.dicom import DicomError, decode_dicom, is_dicom
 from riawelc.radiograph.scale import NO_SCALE, Scale, choose_scale
 from riawelc.radiograph.tiff import tiff_header

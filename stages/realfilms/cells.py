@@ -25,11 +25,12 @@ from riawelc.inspect.cells import cell_classes, cell_features
 from riawelc.inspect.detector import Detector
 from riawelc.inspect.film import FilmSettings, inspected_band, read_film
 from riawelc.learn.detector import BoostingParams, fit_ensemble
-from riawelc.metrics.filmeval import load_pair
+from riawelc.metrics.annotated import load_pair
 from stages.common import REAL_PARAMS, fail, load_params, write_json
 from stages.realfilms import OUT, RESULTS, TREES_RULES
 from stages.realfilms.cellmodel import choose_and_fit
-from stages.realfilms.detection import CELLS_RULES, MASKED_RULES, films_to_score
+from stages.realfilms.detection import films_to_score
+from stages.realfilms.rules import CELLS_RULES, MASKED_RULES
 
 TOPHAT_SIZE = 25  # px: the library's top-hat baseline (riawelc.metrics.film.TOPHAT_KERNEL)
 

@@ -12,16 +12,17 @@ from functools import lru_cache
 import numpy as np
 
 from riawelc.images import write_png
-from riawelc.inspect.candidates import CandidateSettings, black_tophat, film_smoothing, peak_rule
+from riawelc.inspect.candidates import CandidateSettings, black_tophat, peak_rule
 from riawelc.inspect.film import FilmInspectError, FilmModels, FilmSettings, inspect_film
 from riawelc.inspect.pseudomask import remove_small_components
+from riawelc.inspect.tophat import film_smoothing
 from riawelc.learn.detector import BoostingParams, build_detector, film_candidates
 from riawelc.learn.lofo import leave_one_out_grid, mask_scores, summarise, summary_lines
-from riawelc.metrics.filmeval import AnnotatedError, load_pair, read_annotated
+from riawelc.metrics.annotated import AnnotatedError, load_pair, read_annotated
 from riawelc.metrics.sheets import write_sheet
 from stages.common import REAL_PARAMS, fail, load_params, write_json
 from stages.realfilms import OUT, RESULTS
-from stages.realfilms.detection import BASELINE_RULES, DETECTOR_RULES, MASKED_RULES
+from stages.realfilms.rules import BASELINE_RULES, DETECTOR_RULES, MASKED_RULES
 
 
 def detector_params() -> tuple[dict, CandidateSettings, BoostingParams]:
@@ -55,7 +56,7 @@ def tophat_rows(films, base, settings) -> dict:
     @lru_cache(maxsize=None)
     def hat(name, size):
         film = films[name][0]
-        return black_tophat(film, size, film_smoothing(film, settings))
+        return black_tophat(film, size, film_smoothing(film, settings.smooth, settings.max_grain))
 
     def predict(name, point):
         size, level = point

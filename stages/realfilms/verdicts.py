@@ -39,7 +39,8 @@ from riawelc.learn.detector import BoostingParams, fit_ensemble
 from riawelc.radiograph import RadiographError, Scale, read_radiograph
 from stages.common import REAL_PARAMS, fail, load_params, write_json
 from stages.realfilms import OUT, RESULTS, TREES_RULES
-from stages.realfilms.detection import CELLS_RULES, DETECTOR_RULES, MASKED_RULES, class_rows, films_to_score
+from stages.realfilms.detection import class_rows, films_to_score
+from stages.realfilms.rules import CELLS_RULES, DETECTOR_RULES, MASKED_RULES
 from stages.validation import Rule, number, text
 
 VERDICT_RULES = {"rules": text(), "thickness_mm": number(0, low_open=True),

@@ -11,10 +11,11 @@ from sklearn.ensemble import GradientBoostingClassifier
 from riawelc.constants import DEFECT_CLASSES
 from riawelc.films.cells import cell_truth, cells_hit, every_cell_scores, precision_recall_f1
 from riawelc.films.flawtable import Flaw, FilmFlaws
-from riawelc.inspect.candidates import (COMPONENT_FEATURES, CandidateSettings, black_tophat, film_grain, film_smoothing,
+from riawelc.inspect.candidates import (COMPONENT_FEATURES, Candidates, CandidateSettings, black_tophat,
                                         find_candidates, peak_rule)
 from riawelc.inspect.detector import DETECTOR_FILE, Detector, DetectorError
 from riawelc.inspect.film import FilmInspectError, FilmModels, FilmSettings, inspect_film
+from riawelc.inspect.tophat import film_grain, film_smoothing
 from riawelc.inspect.trees import TreeEnsemble, TreesError
 from riawelc.learn.detector import (BoostingParams, average_ensembles, build_detector, choose_by_crossfit,
                                     film_candidates, fit_ensemble, to_ensemble, train_rejector)
@@ -87,8 +88,8 @@ def test_a_grainy_film_is_smoothed_until_its_grain_is_the_training_films():
     grainy = np.clip(grainy + np.random.default_rng(2).normal(0, 3.0, grainy.shape), 0, 255).astype(np.uint8)
     adaptive = CandidateSettings(extent=3.0, peak=10.0, max_grain=0.5)
     assert film_grain(grainy) > 3 * film_grain(smooth)
-    assert film_smoothing(smooth, adaptive) == 1.0 and film_smoothing(smooth, CandidateSettings()) == 1.0
-    sigma = film_smoothing(grainy, adaptive)
+    assert film_smoothing(smooth, 1.0, 0.5) == 1.0 and film_smoothing(grainy, 1.0) == 1.0  # no max_grain: fixed
+    sigma = film_smoothing(grainy, 1.0, 0.5)
     assert sigma > 1.0 and film_grain(cv2.GaussianBlur(grainy, (0, 0), sigma)) <= 0.5
     fixed = find_candidates(grainy, CandidateSettings(extent=3.0, peak=10.0))
     kept = find_candidates(grainy, adaptive)
@@ -109,6 +110,20 @@ def test_a_peak_share_draws_a_deep_candidate_without_its_halo_and_keeps_what_it_
     assert (whole.labels == deep).sum() > 500 and (drawn.labels == deep).sum() < 150  # the shadow is not drawn
     assert drawn.labels[100, 150] == deep and ((drawn.labels == deep) <= (whole.labels == deep)).all()
     np.testing.assert_array_equal(drawn.labels == shallow, whole.labels == shallow)  # 0.2 x its peak < extent
+
+
+def test_a_peak_share_drops_the_pieces_it_leaves_under_min_area():
+    labels = np.zeros((60, 60), np.int32)
+    labels[10:40, 10:40] = 1  # one candidate ...
+    hat = np.where(labels > 0, 10.0, 0.0).astype(np.float32)
+    hat[12:17, 12:17] = 100.0  # ... with a deep core of 25 px
+    hat[30:32, 30:32] = 50.0  # and a 4-px speck apart from it, both above 0.2 x its peak
+    features = np.zeros((1, len(COMPONENT_FEATURES)))
+    features[0, COMPONENT_FEATURES.index("peak_hat")] = 100.0
+    candidates = Candidates(labels, features)
+    assert (candidates.drawn_at(hat, 0.2).labels > 0).sum() == 29  # min_area 1: both pieces
+    drawn = candidates.drawn_at(hat, 0.2, min_area=12).labels
+    assert (drawn > 0).sum() == 25 and (drawn[12:17, 12:17] == 1).all()  # the speck is dropped, the core kept
 
 
 def test_candidate_settings_refuse_bad_values():

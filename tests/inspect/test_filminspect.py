@@ -15,12 +15,12 @@ from riawelc.inspect.film import (
     FilmInspectError,
     FilmModels,
     FilmSettings,
-    decode_film,
     extract_regions,
     hann_weights,
     inspect_film,
     window_origins,
 )
+from riawelc.inspect.filmfile import decode_film
 from riawelc.seam import Seam
 
 S = PATCH_SIZE

@@ -7,17 +7,15 @@ import pytest
 
 from riawelc.constants import DEFECT_CLASSES, PATCH_SIZE
 from riawelc.metrics.film import TOPHAT_SIGMAS, best_threshold
+from riawelc.metrics.annotated import AnnotatedError, load_pair, read_annotated
 from riawelc.metrics.filmeval import (
     PROBABILITY_GRID,
     SIGMA_GRID,
     TOPHAT,
-    AnnotatedError,
     evaluate_film,
     film_maps,
     leave_one_film_out,
-    load_pair,
     mean_scores,
-    read_annotated,
     score_film,
     true_mask_patches,
     validation_thresholds,

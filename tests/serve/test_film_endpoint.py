@@ -10,7 +10,8 @@ import pytest
 from riawelc.inspect.candidates import CandidateSettings
 from riawelc.inspect.cells import CELL_FEATURES, CellModel
 from riawelc.inspect.detector import Detector
-from riawelc.inspect.film import FilmModels, FilmSettings, decode_film, inspect_film, overlay
+from riawelc.inspect.film import FilmModels, FilmSettings, inspect_film, overlay
+from riawelc.inspect.filmfile import decode_film
 from tests.serve.conftest import encode, film_image, patch_image, upload
 from tests.serve.test_app import assert_problem, png_pixels
 from tests.serve.test_decode import png_header_only

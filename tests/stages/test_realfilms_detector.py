@@ -1,5 +1,5 @@
-"""The real-film detector's stages (masked, delineate, cells, model) on a small fake GDXray folder: three synthetic hand-masked
-films, and the W0003 fixture folder of tests/films/test_films.py with its real-values.xls."""
+"""The real-film detector's stages (masked, delineator, delineate, cells, model) on a small fake GDXray folder: three
+synthetic hand-masked films, and the W0003 fixture folder of tests/films/test_films.py with its real-values.xls."""
 
 import json
 
@@ -43,7 +43,7 @@ def workspace(tmp_path_factory, onnx_models):
     }
     (root / "realfilms").mkdir()
     (root / "realfilms" / "params.yaml").write_text(yaml.safe_dump(params))
-    for stage in ("masked", "delineate", "cells", "model"):
+    for stage in ("masked", "delineator", "delineate", "cells", "model"):
         run_stage(root, f"stages.realfilms.{stage}")
     return root
 
@@ -81,17 +81,17 @@ def test_masked_stage_scores_every_method_leave_one_film_out(workspace):
 def test_delineate_stage_outlines_each_held_out_detectors_regions(workspace):
     results = json.loads((workspace / "results-real/realfilms/delineated.json").read_text())
     masked = json.loads((workspace / "results-real/realfilms/masked.json").read_text())
-    out = workspace / "realfilms/out/delineator"
+    trained, out = workspace / "realfilms/out/delineator", workspace / "realfilms/out/delineated"
     for name in MASKED:
         before = results["per_film"]["detector"][name]
         assert before["dice"] == masked["per_film"]["detector"][name]["dice"]  # the masked stage's held-out masks
         after = results["per_film"]["delineated"][name]
         assert after["predicted_px"] >= before["predicted_px"]  # it only adds pixels
         assert after["intersection_px"] >= before["intersection_px"]
-        assert (out / f"delineator-{name}.onnx").is_file() and (out / "sheets" / f"{name}.png").is_file()
+        assert (trained / f"delineator-{name}.onnx").is_file() and (out / "sheets" / f"{name}.png").is_file()
         mask = read_film(out / "masks" / f"{name}.png") > 0
         assert int(mask.sum()) == after["predicted_px"]
-    entry = json.loads((out / "delineation.json").read_text())
+    entry = json.loads((trained / "delineation.json").read_text())
     assert entry["trained_on"] == sorted(MASKED) and entry["threshold"] == 0.3 and entry["radius"] == 5
     assert results["summary"]["delineated"]["mean_dice"] == pytest.approx(
         np.mean([r["dice"] for r in results["per_film"]["delineated"].values()]), abs=1e-4)

@@ -7,7 +7,8 @@ import pickle
 from pathlib import Path
 import numpy as np, cv2
 from riawelc.films.cells import cells_hit
-from riawelc.inspect.candidates import black_tophat, film_smoothing
+from riawelc.inspect.candidates import black_tophat
+from riawelc.inspect.tophat import film_smoothing
 from riawelc.inspect.detector import Detector
 from tabled import tabled_films
 M = Path(os.environ.get('DETS', '/work/rerun/realfilms/out/masked'))
@@ -17,7 +18,7 @@ for name, film, labels, cells, seam, region, note, masks in tabled_films():
     det = Detector.load(M / f'detector-{name}.json') if name in masks else final
     d = det.detect(film, seam, region)
     reg = region if region is not None else np.ones(film.shape, bool)
-    sig = film_smoothing(film, det.settings, region)
+    sig = film_smoothing(film, det.settings.smooth, det.settings.max_grain, region)
     hats = {s: np.where(reg, black_tophat(film, s, sig), 0).astype(np.float32) for s in (15, 25, 41)}
     # seam-centre strip (+-40 px of the seam line) when a seam was found
     if seam is not None:

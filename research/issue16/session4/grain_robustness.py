@@ -16,7 +16,8 @@ import cv2
 import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[3]))
-from riawelc.inspect.candidates import black_tophat, film_grain, film_smoothing  # noqa: E402
+from riawelc.inspect.candidates import black_tophat  # noqa: E402
+from riawelc.inspect.tophat import film_grain, film_smoothing  # noqa: E402
 from riawelc.inspect.detector import Detector  # noqa: E402
 from riawelc.inspect.film import FilmSettings, inspected_band, read_film  # noqa: E402
 from riawelc.inspect.pseudomask import remove_small_components  # noqa: E402
@@ -63,7 +64,7 @@ def main(masked_dir: Path) -> None:
             grainy = add_grain(film, bank, seed, scale) if scale else film
             for mode, settings in (("fixed 1 px", replace(detector.settings, max_grain=None, smooth=1.0)),
                                    ("adaptive", detector.settings)):
-                sigma = film_smoothing(grainy, settings)
+                sigma = film_smoothing(grainy, settings.smooth, settings.max_grain)
                 found = replace(detector, settings=settings).detect(grainy)
                 det = mask_scores(found.candidates.mask(found.probability > detector.threshold), truth)
                 size, level = chosen[name]["chosen"]["size"], chosen[name]["chosen"]["level"]

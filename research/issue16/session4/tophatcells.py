@@ -4,13 +4,14 @@ import sys; sys.path.insert(0, '/work/main')
 import os; os.chdir('/work/main')
 import numpy as np, cv2
 from riawelc.films.cells import cells_hit
-from riawelc.inspect.candidates import CandidateSettings, black_tophat, film_smoothing
+from riawelc.inspect.candidates import black_tophat
+from riawelc.inspect.tophat import film_smoothing
 from tabled import cells_cv, tabled_films
 MG = float(sys.argv[1]) if len(sys.argv) > 1 else None
 LEVELS = [2.0, 3.0, 4.0, 5.0, 6.0, 8.0, 10.0, 12.0, 15.0]; AREAS = [12, 30, 60, 120, 250]
 data = {}
 for name, film, labels, cells, seam, region, note, _ in tabled_films():
-    sigma = film_smoothing(film, CandidateSettings(max_grain=MG, smooth=1.0), region) if MG else 1.0
+    sigma = film_smoothing(film, 1.0, MG, region) if MG else 1.0
     hat = black_tophat(film, 25, sigma)
     if region is not None: hat = np.where(region, hat, 0)
     th = {}

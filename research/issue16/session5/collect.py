@@ -6,7 +6,7 @@ import sys; sys.path.insert(0, '/work/main'); sys.path.insert(0, '/work/main/res
 from pathlib import Path
 import numpy as np
 from riawelc.inspect.cells import cell_features, film_cell_count
-from riawelc.inspect.candidates import film_grain
+from riawelc.inspect.tophat import film_grain
 from riawelc.inspect.detector import Detector
 from tabled import tabled_films
 

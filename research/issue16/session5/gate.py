@@ -9,7 +9,7 @@ import numpy as np
 from riawelc.inspect.cells import cell_features, cell_of_columns
 from riawelc.inspect.detector import Detector
 from riawelc.learn.lofo import mask_scores
-from riawelc.metrics.filmeval import load_pair, read_annotated
+from riawelc.metrics.annotated import load_pair, read_annotated
 from stages.realfilms.cellmodel import as_cell_model, choose_and_fit
 
 stored = np.load('/tmp/s5cells.npz')

@@ -17,7 +17,7 @@ from riawelc.inspect.candidates import black_tophat
 from riawelc.inspect.delineator import Delineator
 from riawelc.inspect.detector import Detector
 from riawelc.learn.lofo import mask_scores, summarise
-from riawelc.metrics.filmeval import load_pair, read_annotated
+from riawelc.metrics.annotated import load_pair, read_annotated
 
 HERE = Path(__file__).parent
 DETECTORS, DELINEATORS = Path(sys.argv[1]), Path(sys.argv[2])

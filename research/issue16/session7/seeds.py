@@ -13,12 +13,12 @@ from pathlib import Path
 
 import yaml
 
-from riawelc.inspect.candidates import film_smoothing
+from riawelc.inspect.tophat import film_smoothing
 from riawelc.inspect.delineator import Delineator, delineator_maps
 from riawelc.inspect.detector import Detector
 from riawelc.learn.delineator import DelineatorParams, export_delineator, train_delineator
 from riawelc.learn.lofo import mask_scores, summarise
-from riawelc.metrics.filmeval import load_pair, read_annotated
+from riawelc.metrics.annotated import load_pair, read_annotated
 
 HERE = Path(__file__).parent
 DETECTORS = Path(sys.argv[1])
@@ -29,7 +29,7 @@ films = {item.name: load_pair(item) for item in items}
 only = [n for n in os.environ.get("ONLY", "").split(",") if n] or list(films)
 detectors = {name: Detector.load(DETECTORS / f"detector-{name}.json") for name in films}
 smooth_of = Detector.load(DETECTORS / "detector-all.json").settings
-maps = {name: delineator_maps(film, film_smoothing(film, smooth_of)) for name, (film, _) in films.items()}
+maps = {name: delineator_maps(film, film_smoothing(film, smooth_of.smooth, smooth_of.max_grain)) for name, (film, _) in films.items()}
 for seed in SEEDS:
     params = DelineatorParams(p["steps"], p["batch_size"], p["tile"], p["learning_rate"], tuple(p["filters"]),
                               p["centred"], p["jitter"], seed)

@@ -14,7 +14,7 @@ from riawelc.inspect.detector import Detector
 from riawelc.inspect.film import FilmSettings
 from riawelc.inspect.pseudomask import remove_small_components
 from riawelc.learn.lofo import mask_scores, summarise
-from riawelc.metrics.filmeval import load_pair, read_annotated
+from riawelc.metrics.annotated import load_pair, read_annotated
 
 OUT = Path(sys.argv[1])
 MIN_AREA = FilmSettings().min_area
