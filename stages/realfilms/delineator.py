@@ -36,7 +36,8 @@ def main() -> None:
     if len(films) < 2:
         fail(f"leave one film out needs at least two masked films, found {len(films)}")
     out = OUT / "delineator"
-    maps = {name: delineator_maps(film, film_smoothing(film, smoothing["smooth"], smoothing["max_grain"])) for name, (film, _) in films.items()}
+    maps = {name: delineator_maps(film, film_smoothing(film, smoothing["smooth"], smoothing["max_grain"]))
+            for name, (film, _) in films.items()}
     for name in films:
         print(f"{name}: delineator trained on the other {len(films) - 1} films")
         model = train_delineator([(maps[o], films[o][1]) for o in films if o != name], params)

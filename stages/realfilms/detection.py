@@ -1,13 +1,20 @@
-"""What the real-film detector's stages (cells, model, verdicts) share: which films are scored, and the stored
-candidates a component classifier learns from. Their params sections' rules are stages/realfilms/rules.py."""
+"""What the real-film detector's stages (masked, cells, model, verdicts) share: which films are scored, the tabled
+films' candidates that the rejector learns from, and the stored candidates a component classifier learns from.
+Their params sections' rules are stages/realfilms/rules.py."""
 
+from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
 
 from riawelc.constants import DEFECT_CLASSES
-from riawelc.films.tree import read_film_names
-from riawelc.inspect.candidates import COMPONENT_FEATURES
+from riawelc.films.cells import cell_truth, cells_hit
+from riawelc.films.flawtable import read_flaw_table
+from riawelc.films.tree import find_table, read_film_names
+from riawelc.images import BadImage
+from riawelc.inspect.candidates import COMPONENT_FEATURES, CandidateSettings, find_candidates
+from riawelc.inspect.film import FilmSettings, inspected_band, read_film
+from riawelc.learn.detector import TabledFilm
 from riawelc.metrics.annotated import read_annotated
 
 
@@ -25,6 +32,33 @@ def films_to_score(films_dir: Path, masked_root: str) -> tuple[dict, dict]:
         masks[item.name] = item
         paths.setdefault(item.name, item.film)
     return paths, masks
+
+
+def tabled_films(films_dir: Path, masked_root: str, settings: CandidateSettings,
+                 extents: list[float]) -> tuple[dict[float, list[TabledFilm]], list[str]]:
+    """Every readable tabled film's candidates at each extent (in the band the inspection inspects) with the flaw
+    table's word on its cells, for the rejector to learn from; and a note per film left out."""
+    table = read_flaw_table(find_table(films_dir))
+    paths, _ = films_to_score(films_dir, masked_root)
+    tabled, notes = {extent: [] for extent in extents}, []
+    for name in sorted(table.films):
+        if table.films[name].unusable or name not in paths:
+            continue  # the cells stage names these
+        try:
+            film = read_film(paths[name])
+        except BadImage as error:
+            notes.append(f"{name}: not learned from ({error})")
+            continue
+        defect = {cell: bool(v) for cell, v in cell_truth(table.films[name], film.shape[1]).items() if v is not None}
+        if not defect:
+            continue  # only flaws outside the four classes
+        seam, region, _ = inspected_band(film, FilmSettings(source="candidates"))
+        for extent in extents:
+            found = find_candidates(film, replace(settings, extent=extent, peak=max(settings.peak, extent)), seam,
+                                    region)
+            cells = cells_hit(found.centres()[:, 0]) if len(found) else np.zeros(0, np.int64)
+            tabled[extent].append(TabledFilm(name, found.features, cells, defect))
+    return tabled, notes
 
 
 def class_rows(stored, threshold: float) -> tuple[np.ndarray, np.ndarray, list[str]]:

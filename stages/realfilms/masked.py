@@ -1,13 +1,15 @@
 """Stage masked: the hand-masked films, leave one film out. For each film, the detector (candidates and a rejector
-trained on the other two films, its extent, threshold and peak share chosen by cross-fit between them), the same candidates
-kept by their peak (no learning), the black top-hat (no learning) and the embedded pipeline's U-Net, each with its
-settings chosen on the other two films by their mean Dice. Writes the figures (results-real/realfilms/masked.json),
+trained on the other two films and, with detector.learn_from_table, on the tabled films' cells but the film's own;
+its extent, threshold and peak share chosen by cross-fit between them), the same candidates kept by their peak
+(no learning), the black top-hat (no learning) and the embedded pipeline's U-Net, each with its settings chosen on
+the other two films by their mean Dice. Writes the figures (results-real/realfilms/masked.json),
 each film's masks, its held-out detector, and a contact sheet of the detector's found, missed and false components
 per film (realfilms/out/masked: cached, never committed, since they show film). `python -m stages.realfilms.masked`.
 """
 
 from dataclasses import replace
 from functools import lru_cache
+from pathlib import Path
 
 import numpy as np
 
@@ -21,7 +23,8 @@ from riawelc.learn.lofo import leave_one_out_grid, mask_scores, summarise, summa
 from riawelc.metrics.annotated import AnnotatedError, load_pair, read_annotated
 from riawelc.metrics.sheets import write_sheet
 from stages.common import REAL_PARAMS, fail, load_params, write_json
-from stages.realfilms import OUT, RESULTS
+from stages.realfilms import OUT, RESULTS, TREES_RULES
+from stages.realfilms.detection import tabled_films
 from stages.realfilms.rules import BASELINE_RULES, DETECTOR_RULES, MASKED_RULES
 
 
@@ -89,17 +92,19 @@ def unet_rows(films, base) -> dict | str:
                               lambda t: {"threshold": t})
 
 
-def detector_rows(films, p, settings, boosting, out) -> tuple[dict, list[dict]]:
-    """Per film, the held-out detector's scores; and its operating points: at each rejector threshold of the
-    grid, every film's held-out detector (its own extent) keeping the candidates above it, summarised."""
+def detector_rows(films, p, settings, boosting, out, tabled) -> tuple[dict, list[dict]]:
+    """Per film, the held-out detector's scores (trained without the film's own table cells too); and its operating
+    points: at each rejector threshold of the grid, every film's held-out detector (its own extent) keeping the
+    candidates above it, summarised."""
     candidates = film_candidates(films, settings, p["extents"])
     rows, detections = {}, {}
     for name, (film, truth) in films.items():
         training = {o: films[o] for o in films if o != name}
         detector, choice = build_detector(training, settings, p["extents"], p["thresholds"], p["seed"], boosting,
                                           candidates={e: {o: c[o] for o in training} for e, c in candidates.items()},
-                                          peak_shares=p["peak_shares"])
-        detector.card = {"trained_on": sorted(training), "held_out": name, "crossfit": choice.grid}
+                                          peak_shares=p["peak_shares"], tabled=without(tabled, name))
+        detector.card = {"trained_on": sorted(training), "held_out": name, "crossfit": choice.grid,
+                         "table_films": table_names(without(tabled, name))}
         detector.save(out / f"detector-{name}.json")
         detection = detections[name] = detector.detect(film)
         mask = detection.candidates.mask(detection.probability > detector.threshold)
@@ -116,20 +121,38 @@ def detector_rows(films, p, settings, boosting, out) -> tuple[dict, list[dict]]:
     return rows, points
 
 
+def without(tabled: dict | None, name: str) -> dict | None:
+    """The tabled films but `name` (a held-out film's own cells stay out of its training)."""
+    return None if tabled is None else {e: [t for t in films if t.name != name] for e, films in tabled.items()}
+
+
+def table_names(tabled: dict | None) -> list[str]:
+    return [] if tabled is None else sorted(t.name for t in next(iter(tabled.values())))
+
+
 def main() -> None:
     p, settings, boosting = detector_params()
     base = load_params("baselines", BASELINE_RULES, REAL_PARAMS)
     films = masked_films()
     out = OUT / "masked"
     out.mkdir(parents=True, exist_ok=True)
+    tabled = None
+    if p["learn_from_table"]:
+        films_dir = Path(load_params("trees", TREES_RULES, REAL_PARAMS)["films"])
+        try:
+            tabled, notes = tabled_films(films_dir, load_params("masked", MASKED_RULES, REAL_PARAMS)["root"],
+                                         settings, p["extents"])
+        except ValueError as error:
+            fail(f"{REAL_PARAMS}: detector.learn_from_table: {error}")
+        print("\n".join(notes + [f"learning from the table's cells of {len(table_names(tabled))} films"]))
     final, choice = build_detector(films, settings, p["extents"], p["thresholds"], p["seed"], boosting,
-                                   peak_shares=p["peak_shares"])
-    final.card = {"trained_on": sorted(films), "crossfit": choice.grid}
+                                   peak_shares=p["peak_shares"], tabled=tabled)
+    final.card = {"trained_on": sorted(films), "crossfit": choice.grid, "table_films": table_names(tabled)}
     final.save(out / "detector-all.json")
     print(f"all films: extent {choice.extent:g}, threshold {choice.threshold:g}, peak share {choice.peak_share:g} "
           f"(cross-fit mean Dice "
           f"{choice.crossfit_dice:.3f})")
-    detector, operating_points = detector_rows(films, p, settings, boosting, out)
+    detector, operating_points = detector_rows(films, p, settings, boosting, out, tabled)
     methods = {"detector": detector,
                "hysteresis": hysteresis_rows(films, settings, base),
                "tophat": tophat_rows(films, base, settings),

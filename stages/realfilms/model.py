@@ -56,7 +56,11 @@ def main() -> None:
         "what": ("black top-hat candidates kept by a gradient-boosted rejector, outlined by a small U-Net (ONNX), "
                  "classed by a component classifier; each 1 cm cell called by a logistic cell model"),
         "rejector_trained_on": detector.card.get("trained_on", []),
+        "rejector_table_films": {"films": detector.card.get("table_films", []),
+                                 "labels": "real-values.xls, 1 cm cells: candidates of clean cells false, each "
+                                           "defect cell's top-ranked candidate true"},
         "rejector_choice": {"extent": detector.settings.extent, "threshold": detector.settings.threshold,
+                            "peak_share": detector.settings.peak_share,
                             "by": "cross-fit between the masked films, mean Dice"},
         "classifier_trained_on": {"films": films, "candidates": int(len(y)),
                                   "per_class": {c: int(np.sum(y == k)) for k, c in enumerate(DEFECT_CLASSES)},

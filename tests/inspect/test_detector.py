@@ -17,8 +17,10 @@ from riawelc.inspect.detector import DETECTOR_FILE, Detector, DetectorError
 from riawelc.inspect.film import FilmInspectError, FilmModels, FilmSettings, inspect_film
 from riawelc.inspect.tophat import film_grain, film_smoothing
 from riawelc.inspect.trees import TreeEnsemble, TreesError
-from riawelc.learn.detector import (BoostingParams, average_ensembles, build_detector, choose_by_crossfit,
-                                    film_candidates, fit_ensemble, to_ensemble, train_rejector)
+import riawelc.learn.detector as learning
+from riawelc.learn.detector import (BoostingParams, TabledFilm, average_ensembles, build_detector,
+                                    choose_by_crossfit, film_candidates, fit_ensemble, table_rows, to_ensemble,
+                                    train_rejector)
 from riawelc.learn.lofo import leave_one_out_grid, mask_scores, summarise, summary_lines
 from riawelc.metrics.sheets import component_cases, contact_sheet
 from riawelc.synth.film import FilmSpec, generate_film
@@ -195,6 +197,38 @@ def test_the_detector_learns_which_candidates_are_defects_and_round_trips(films,
     detector.save(tmp_path / DETECTOR_FILE)
     again = Detector.load(tmp_path / DETECTOR_FILE)
     np.testing.assert_array_equal(again.detect(film).probability, detection.probability)
+
+
+def test_the_table_labels_clean_cells_false_and_each_defect_cells_top_candidate_true():
+    rng = np.random.default_rng(3)
+    x = rng.normal(size=(400, len(COMPONENT_FEATURES)))
+    scorer = fit_ensemble(x, (x[:, 0] > 0).astype(int), None, ["false", "true"], list(COMPONENT_FEATURES), 0, FAST)
+    features = rng.normal(size=(6, len(COMPONENT_FEATURES))) * 0.1
+    features[:, 0] = [-1.0, 0.0, -2.0, 2.0, -3.0, 5.0]  # the scorer ranks by this feature
+    film = TabledFilm("RRT-1R", features, np.array([1, 1, 2, 2, 2, 3]), {1: False, 2: True})  # cell 3: unlabelled
+    rows, labels = table_rows([film], scorer)
+    np.testing.assert_array_equal(rows, features[[0, 1, 3]])  # clean cell 1 whole; defect cell 2's top candidate
+    np.testing.assert_array_equal(labels, [False, False, True])
+
+
+def test_the_rejector_learns_from_the_table_as_one_more_model_but_never_the_scored_films_cells(films, monkeypatch):
+    training = {name: films[name] for name in ("film0", "film1")}
+    candidates = film_candidates(films, CandidateSettings(), [3.0])[3.0]
+    tabled = []
+    for name, (_, truth) in films.items():  # the films as tabled films: 200-px cells, defect where the truth is
+        cells = (candidates[name].centres()[:, 0] // 200).astype(np.int64) + 1
+        defect = {c: bool(truth[:, (c - 1) * 200:c * 200].any()) for c in range(1, truth.shape[1] // 200 + 1)}
+        tabled.append(TabledFilm(name, candidates[name].features, cells, defect))
+    parts = [(candidates[n], films[n][1]) for n in training]
+    assert len(train_rejector(parts, 0, FAST, tabled).stages) == 3 * FAST.estimators  # two films and the table
+    clean = [TabledFilm(t.name, t.features, t.cells, {c: False for c in t.defect}) for t in tabled]
+    with pytest.raises(ValueError, match="both clean and defect cells"):
+        train_rejector(parts, 0, FAST, clean)
+    seen, train = [], learning.train_rejector
+    monkeypatch.setattr(learning, "train_rejector", lambda p, s, b, t=(): seen.append([x.name for x in t]) or
+                        train(p, s, b, t))
+    choose_by_crossfit(training, {3.0: {n: candidates[n] for n in training}}, [0.5], 0, FAST, tabled={3.0: tabled})
+    assert seen == [["film1", "film2"], ["film0", "film2"]]  # film0 scored without film0's cells, then film1
 
 
 def test_a_bad_detector_file_is_refused_naming_the_problem(tmp_path):

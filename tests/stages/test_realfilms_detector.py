@@ -33,7 +33,8 @@ def workspace(tmp_path_factory, onnx_models):
         "trees": {"films": str(gdxray / "W0003"), "options": "unused", "drawn_seed": 0},
         "masked": {"root": str(gdxray)},
         "detector": {"size": 41, "smooth": 1.0, "max_grain": 0.5, "min_area": 12, "extents": [3.0, 5.0],
-                     "thresholds": [0.3, 0.6, 0.9], "peak_shares": [0.0, 0.2], "seed": 0, "estimators": 20, "learning_rate": 0.1, "max_leaf_nodes": 7, "min_samples_leaf": 5},
+                     "thresholds": [0.3, 0.6, 0.9], "peak_shares": [0.0, 0.2], "learn_from_table": True, "seed": 0,
+                     "estimators": 20, "learning_rate": 0.1, "max_leaf_nodes": 7, "min_samples_leaf": 5},
         "baselines": {"tophat_sizes": [25, 41], "tophat_levels": [3.0, 6.0], "hysteresis_extents": [3.0, 5.0],
                       "hysteresis_peaks": [6.0, 12.0], "unet_models": str(onnx_models), "unet_thresholds": [0.3, 0.6]},
         "cells": {"folds": 2, "seeds": [0], "thresholds": [0.2, 0.6], "min_areas": [12, 60], "tophat_levels": [3.0, 20.0],
@@ -68,6 +69,11 @@ def test_masked_stage_scores_every_method_leave_one_film_out(workspace):
                                          for s in (0, 0.2)}
         assert (out / "sheets" / f"{name}.png").is_file() and (out / "masks" / f"{name}.png").is_file()
     assert Detector.load(out / "detector-all.json").card["trained_on"] == sorted(MASKED)
+    cells = json.loads((workspace / "results-real/realfilms/cells.json").read_text())
+    tabled = {n for n, f in cells["films_scored"].items() if f["region"] != "unreadable"}
+    assert tabled and set(Detector.load(out / "detector-all.json").card["table_films"]) == tabled
+    for name in MASKED:  # learning from the table's cells too, but never from the held-out film's own
+        assert set(Detector.load(out / f"detector-{name}.json").card["table_films"]) == tabled - {name}
     points = results["detector_operating_points"]["points"]  # the recall / false-alarm curve, film by film held out
     assert [pt["threshold"] for pt in points] == [0.3, 0.6, 0.9]
     assert all(a["false_components_per_film"] >= b["false_components_per_film"] and a["found"] >= b["found"]
