@@ -29,7 +29,7 @@ from riawelc.metrics.annotated import load_pair
 from stages.common import REAL_PARAMS, fail, load_params, write_json
 from stages.realfilms import OUT, RESULTS, TREES_RULES
 from stages.realfilms.cellmodel import choose_and_fit
-from stages.realfilms.detection import films_to_score
+from stages.realfilms.detection import films_to_score, held_out_detector
 from stages.realfilms.rules import CELLS_RULES, MASKED_RULES
 
 TOPHAT_SIZE = 25  # px: the library's top-hat baseline (riawelc.metrics.film.TOPHAT_KERNEL)
@@ -71,7 +71,6 @@ def main() -> None:
         paths, masks = films_to_score(films_dir, masked_root)
     except ValueError as error:
         fail(str(error))
-    held_out = {name: Detector.load(OUT / "masked" / f"detector-{name}.json") for name in masks}
     final = Detector.load(OUT / "masked" / "detector-all.json")
     settings = FilmSettings(source="candidates")
     data, notes, left_other = {}, [], 0
@@ -98,7 +97,7 @@ def main() -> None:
         left_other += sum(v is None for v in labels.values())
         cells = np.array([c for c, v in labels.items() if v is not None], np.int64)
         if film is not None:
-            rows = component_rows(film, held_out.get(name, final), settings, p["tophat_levels"], cells)
+            rows = component_rows(film, held_out_detector(OUT / "masked", name, final), settings, p["tophat_levels"], cells)
         else:
             rows = {"x": np.zeros(0), "area": np.zeros(0), "probability": np.zeros(0),
                     "features": np.zeros((0, len(COMPONENT_FEATURES))), "tophat": {lv: (np.zeros(0), np.zeros(0)) for lv in p["tophat_levels"]},

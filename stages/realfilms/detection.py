@@ -13,10 +13,19 @@ from riawelc.films.flawtable import read_flaw_table
 from riawelc.films.tree import find_table, read_film_names
 from riawelc.images import BadImage
 from riawelc.inspect.candidates import COMPONENT_FEATURES, CandidateSettings, find_candidates
+from riawelc.inspect.detector import Detector
 from riawelc.inspect.film import FilmSettings, inspected_band, read_film
 from riawelc.learn.detector import TabledFilm
 from riawelc.metrics.annotated import read_annotated
 
+
+
+def held_out_detector(folder: Path, name: str, final: Detector) -> Detector:
+    """The detector that never learned from film `name`, as stage masked writes it (folder/detector-<name>.json): a
+    masked film's leave-one-film-out detector, or for a tabled film the final one whose rejector never saw the
+    film's table cells; `final` for any other film."""
+    path = folder / f"detector-{name}.json"
+    return Detector.load(path) if path.is_file() else final
 
 
 def films_to_score(films_dir: Path, masked_root: str) -> tuple[dict, dict]:

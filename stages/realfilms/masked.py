@@ -18,7 +18,7 @@ from riawelc.inspect.candidates import CandidateSettings, black_tophat, peak_rul
 from riawelc.inspect.film import FilmInspectError, FilmModels, FilmSettings, inspect_film
 from riawelc.inspect.pseudomask import remove_small_components
 from riawelc.inspect.tophat import film_smoothing
-from riawelc.learn.detector import BoostingParams, build_detector, film_candidates
+from riawelc.learn.detector import BoostingParams, build_detector, film_candidates, train_rejector
 from riawelc.learn.lofo import leave_one_out_grid, mask_scores, summarise, summary_lines
 from riawelc.metrics.annotated import AnnotatedError, load_pair, read_annotated
 from riawelc.metrics.sheets import write_sheet
@@ -130,6 +130,27 @@ def table_names(tabled: dict | None) -> list[str]:
     return [] if tabled is None else sorted(t.name for t in next(iter(tabled.values())))
 
 
+def table_held_out(films, settings, boosting, seed, final, extent, tabled, out) -> None:
+    """For each tabled film that is not a masked one, the final detector with its rejector retrained without the
+    film's table cells (detector-<film>.json): the later stages score every film by a detector that never learned
+    from it (stages.realfilms.detection.held_out_detector). When the other films' cells cannot teach (one class
+    only), the masked films alone, and the card says so."""
+    parts = [(c, films[n][1]) for n, c in film_candidates(films, settings, [extent])[extent].items()]
+    for name in sorted(table_names(tabled)):
+        if name in films:
+            continue
+        others, card = without(tabled, name), {**final.card, "held_out": name}
+        try:
+            rejector = train_rejector(parts, seed, boosting, others[extent])
+            card["table_films"] = table_names(others)
+        except ValueError as error:
+            rejector = train_rejector(parts, seed, boosting)
+            card.update(table_films=[], table_note=f"the masked films alone: {error}")
+            print(f"{name}: {card['table_note']}")
+        replace(final, rejector=rejector, card=card).save(out / f"detector-{name}.json")
+    print(f"{len(table_names(tabled))} tabled films: a detector each that never learned from its cells")
+
+
 def main() -> None:
     p, settings, boosting = detector_params()
     base = load_params("baselines", BASELINE_RULES, REAL_PARAMS)
@@ -145,13 +166,17 @@ def main() -> None:
         except ValueError as error:
             fail(f"{REAL_PARAMS}: detector.learn_from_table: {error}")
         print("\n".join(notes + [f"learning from the table's cells of {len(table_names(tabled))} films"]))
-    final, choice = build_detector(films, settings, p["extents"], p["thresholds"], p["seed"], boosting,
-                                   peak_shares=p["peak_shares"], tabled=tabled)
+    try:
+        final, choice = build_detector(films, settings, p["extents"], p["thresholds"], p["seed"], boosting,
+                                       peak_shares=p["peak_shares"], tabled=tabled)
+    except ValueError as error:
+        fail(f"{REAL_PARAMS}: detector.learn_from_table: {error} (set it to false to learn from the masks alone)")
     final.card = {"trained_on": sorted(films), "crossfit": choice.grid, "table_films": table_names(tabled)}
     final.save(out / "detector-all.json")
     print(f"all films: extent {choice.extent:g}, threshold {choice.threshold:g}, peak share {choice.peak_share:g} "
-          f"(cross-fit mean Dice "
-          f"{choice.crossfit_dice:.3f})")
+          f"(cross-fit mean Dice {choice.crossfit_dice:.3f})")
+    if tabled:
+        table_held_out(films, settings, boosting, p["seed"], final, choice.extent, tabled, out)
     detector, operating_points = detector_rows(films, p, settings, boosting, out, tabled)
     methods = {"detector": detector,
                "hysteresis": hysteresis_rows(films, settings, base),

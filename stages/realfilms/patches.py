@@ -21,6 +21,7 @@ from riawelc.inspect.detector import Detector, DetectorError
 from riawelc.metrics.classification import fold_scores, majority_scores, spread
 from stages.common import REAL_PARAMS, fail, load_params, write_json
 from stages.realfilms import FOLD_RULES, OUT, RESULTS
+from stages.realfilms.detection import held_out_detector
 from stages.validation import integer, number
 
 PATCH_RULES = {"seed": integer(0), "max_iter": integer(1), "learning_rate": number(0, 1, low_open=True)}
@@ -56,11 +57,9 @@ def detectors(radiographs) -> dict:
     folder = OUT / "masked"
     try:
         final = Detector.load(folder / "detector-all.json")
-        held_out = {name: Detector.load(folder / f"detector-{name}.json") for name in set(radiographs)
-                    if (folder / f"detector-{name}.json").is_file()}
+        return {name: held_out_detector(folder, name, final) for name in set(radiographs)}
     except DetectorError as error:
         fail(f"{error} (run the masked stage first)")
-    return {name: held_out.get(name, final) for name in set(radiographs)}
 
 
 def main() -> None:

@@ -39,7 +39,7 @@ from riawelc.learn.detector import BoostingParams, fit_ensemble
 from riawelc.radiograph import RadiographError, Scale, read_radiograph
 from stages.common import REAL_PARAMS, fail, load_params, write_json
 from stages.realfilms import OUT, RESULTS, TREES_RULES
-from stages.realfilms.detection import class_rows, films_to_score
+from stages.realfilms.detection import class_rows, films_to_score, held_out_detector
 from stages.realfilms.rules import CELLS_RULES, DETECTOR_RULES, MASKED_RULES
 from stages.validation import Rule, number, text
 
@@ -168,7 +168,6 @@ def main() -> None:
         fail(str(error))
     settings = IndicationSettings(rules.cluster_distance_mm, rules.reference_length_mm)
     shipped = Detector.load(OUT / "models" / DETECTOR_FILE)
-    held_out = {name: Detector.load(OUT / "masked" / f"detector-{name}.json") for name in masks}
     entry = shipped.delineation
     outlines = {None: delineator_of(entry, OUT / "models")}
     outlines.update({name: delineator_of(entry, OUT / "delineator", file=f"delineator-{name}.onnx") for name in masks})
@@ -187,18 +186,18 @@ def main() -> None:
         for flaw in flaws.flaws:  # counted on the scored films, as the rows of the four classes are
             if flaw.label == OTHER:
                 other_rows[flaw.code] = other_rows.get(flaw.code, 0) + 1
-        rejector = held_out.get(name, shipped)
+        rejector = held_out_detector(OUT / "masked", name, shipped)
         found = {}
         for variant, classifier in (("folds", by_fold.get(name, shipped.classifier)), ("shipped", shipped.classifier)):
             detector = Detector(rejector.settings, rejector.rejector, classifier)
-            delineator = outlines.get(name if name in held_out else None)
+            delineator = outlines.get(name if name in masks else None)
             inspection = inspect_film(film.pixels, FilmModels(None, None, 1.0, detector=detector,
                                                               delineator=delineator), FilmSettings(source="candidates"))
             found[variant] = measure_indications(inspection, film.scale, settings)
         ref = reference(flaws, widths, film.pixels.shape[1], found["folds"].weld_width_mm, settings)
         verdicts = {"reference": {lv.name: judge(ref, lv, p["thickness_mm"]) for lv in levels},
                     **{v: {lv.name: judge(found[v], lv, p["thickness_mm"]) for lv in levels} for v in VARIANTS}}
-        row = {"film": name, "in_folds": name in by_fold, "rejector": "held out" if name in held_out else "shipped",
+        row = {"film": name, "in_folds": name in by_fold, "rejector": "held out" if rejector is not shipped else "shipped",
                "weld_width_mm": found["folds"].weld_width_mm, "table_rows": len(ref.indications),
                "other_code_rows": sum(f.label == OTHER for f in flaws.flaws),
                **{v: {lv: verdicts[v][lv].decision for lv in verdicts[v]} for v in verdicts},

@@ -2,6 +2,7 @@
 synthetic hand-masked films, and the W0003 fixture folder of tests/films/test_films.py with its real-values.xls."""
 
 import json
+from dataclasses import replace
 
 import numpy as np
 import pytest
@@ -74,6 +75,13 @@ def test_masked_stage_scores_every_method_leave_one_film_out(workspace):
     assert tabled and set(Detector.load(out / "detector-all.json").card["table_films"]) == tabled
     for name in MASKED:  # learning from the table's cells too, but never from the held-out film's own
         assert set(Detector.load(out / f"detector-{name}.json").card["table_films"]) == tabled - {name}
+    final = Detector.load(out / "detector-all.json")
+    for name in tabled - set(MASKED):  # every tabled film: the final detector without the film's cells
+        detector = Detector.load(out / f"detector-{name}.json")
+        taught = set(detector.card["table_films"]) == tabled - {name}
+        alone = detector.card["table_films"] == [] and "both clean and defect" in detector.card.get("table_note", "")
+        assert detector.card["held_out"] == name and (taught or alone)  # alone: the other films cannot teach
+        assert detector.settings == final.settings and len(detector.rejector.stages) == (4 if taught else 3) * 20
     points = results["detector_operating_points"]["points"]  # the recall / false-alarm curve, film by film held out
     assert [pt["threshold"] for pt in points] == [0.3, 0.6, 0.9]
     assert all(a["false_components_per_film"] >= b["false_components_per_film"] and a["found"] >= b["found"]
@@ -148,10 +156,13 @@ def test_model_stage_writes_a_detector_the_inspection_loads_with_its_card(worksp
     truth = np.concatenate([stored[f"{n}/cell_truth"] for n in readable])
     p = detector.cell_model.probabilities(features)
     assert p[truth].mean() > p[~truth].mean()  # fitted on these cells: it ranks their defect cells higher
-    # The cells stage scores what the inspection computes: RRT-30R's table cells through inspect_film.
+    # The cells stage scores what the inspection computes: RRT-30R's table cells through inspect_film, with the
+    # rejector that never learned from RRT-30R's cells (the one the cells stage scored it with).
     paths, _ = films_to_score(workspace / "gdxray" / "W0003", str(workspace / "gdxray"))
     film = read_film(paths["RRT-30R"])  # the file the stage read for it (the readme names two)
-    inspected = inspect_film(film, FilmModels(None, None, 1.0, detector=detector), FilmSettings(source="candidates"))
+    held_out = Detector.load(workspace / "realfilms/out/masked/detector-RRT-30R.json").rejector
+    inspected = inspect_film(film, FilmModels(None, None, 1.0, detector=replace(detector, rejector=held_out)),
+                             FilmSettings(source="candidates"))
     scored = stored["RRT-30R/cells"]
     assert [c.cell for c in inspected.cells] == list(range(1, len(inspected.cells) + 1))
     assert set(scored.tolist()) <= {c.cell for c in inspected.cells}  # the table's cells (one left out: other flaws)
