@@ -29,8 +29,8 @@ from riawelc.metrics.annotated import load_pair
 from stages.common import REAL_PARAMS, fail, load_params, write_json
 from stages.realfilms import OUT, RESULTS, TREES_RULES
 from stages.realfilms.cellmodel import choose_and_fit
-from stages.realfilms.detection import films_to_score, held_out_detector
-from stages.realfilms.rules import CELLS_RULES, MASKED_RULES
+from stages.realfilms.detection import CELLS_RULES, films_to_score, held_out_detector
+from stages.realfilms.rules import MASKED_RULES
 
 TOPHAT_SIZE = 25  # px: the library's top-hat baseline (riawelc.metrics.film.TOPHAT_KERNEL)
 

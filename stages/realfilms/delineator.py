@@ -15,8 +15,8 @@ from riawelc.learn.delineator import DelineatorParams, export_delineator, train_
 from riawelc.metrics.annotated import AnnotatedError, load_pair, read_annotated
 from stages.common import REAL_PARAMS, fail, load_params, write_json
 from stages.realfilms import OUT
-from stages.realfilms.rules import DETECTOR_RULES, MASKED_RULES
-from stages.validation import integer, number, numbers
+from stages.realfilms.rules import MASKED_RULES, SMOOTHING_RULES
+from stages.validation import integer, number, numbers, problems
 
 RULES = {"steps": integer(1), "batch_size": integer(1), "tile": integer(8), "learning_rate": number(0, low_open=True),
          "filters": numbers(1, integers=True), "centred": number(0, 1), "jitter": integer(0), "seed": integer(0),
@@ -25,7 +25,10 @@ RULES = {"steps": integer(1), "batch_size": integer(1), "tile": integer(8), "lea
 
 def main() -> None:
     p = load_params("delineator", RULES, REAL_PARAMS)
-    smoothing = load_params("detector", DETECTOR_RULES, REAL_PARAMS)  # smooth and max_grain: as the detector
+    detector = load_params("detector", None, REAL_PARAMS)  # of it only what smooths the film, as the detector does
+    smoothing = {key: detector.get(key) for key in SMOOTHING_RULES} if isinstance(detector, dict) else detector
+    if found := problems("detector", smoothing, SMOOTHING_RULES):
+        fail(f"{REAL_PARAMS}: " + "; ".join(found))
     try:
         params = DelineatorParams(p["steps"], p["batch_size"], p["tile"], p["learning_rate"], tuple(p["filters"]),
                                   p["centred"], p["jitter"], p["seed"])

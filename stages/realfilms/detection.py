@@ -1,6 +1,7 @@
-"""What the real-film detector's stages (masked, cells, model, verdicts) share: which films are scored, the tabled
-films' candidates that the rejector learns from, and the stored candidates a component classifier learns from.
-Their params sections' rules are stages/realfilms/rules.py."""
+"""What the real-film detector's stages (masked, cells, patches, model, verdicts) share: their params sections'
+rules (but those the delineator's training shares: stages/realfilms/rules.py), which films are scored, the detector
+that never learned from a film, the tabled films' candidates the rejector learns from, and the stored candidates a
+component classifier learns from."""
 
 from dataclasses import replace
 from pathlib import Path
@@ -17,7 +18,20 @@ from riawelc.inspect.detector import Detector
 from riawelc.inspect.film import FilmSettings, inspected_band, read_film
 from riawelc.learn.detector import TabledFilm
 from riawelc.metrics.annotated import read_annotated
+from stages.realfilms.rules import SMOOTHING_RULES
+from stages.validation import flag, integer, number, numbers, odd_integer, text
 
+DETECTOR_RULES = {"size": odd_integer(3), **SMOOTHING_RULES,
+                  "min_area": integer(1), "extents": numbers(0, 255), "thresholds": numbers(0, 1),
+                  "peak_shares": numbers(0, 0.99), "learn_from_table": flag(), "seed": integer(0),
+                  "estimators": integer(1), "learning_rate": number(0, 1), "max_leaf_nodes": integer(2),
+                  "min_samples_leaf": integer(1)}
+BASELINE_RULES = {"tophat_sizes": numbers(3, 255, integers=True), "tophat_levels": numbers(0, 255),
+                  "hysteresis_extents": numbers(0, 255), "hysteresis_peaks": numbers(0, 255), "unet_models": text(),
+                  "unet_thresholds": numbers(0, 1)}
+CELLS_RULES = {"folds": integer(2), "seeds": numbers(0, integers=True), "thresholds": numbers(0, 1),
+               "min_areas": numbers(1, integers=True), "tophat_levels": numbers(0, 255),
+               "class_estimators": integer(1), "cell_model_cs": numbers(0.0001)}
 
 
 def held_out_detector(folder: Path, name: str, final: Detector) -> Detector:

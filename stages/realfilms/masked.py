@@ -24,8 +24,8 @@ from riawelc.metrics.annotated import AnnotatedError, load_pair, read_annotated
 from riawelc.metrics.sheets import write_sheet
 from stages.common import REAL_PARAMS, fail, load_params, write_json
 from stages.realfilms import OUT, RESULTS, TREES_RULES
-from stages.realfilms.detection import tabled_films
-from stages.realfilms.rules import BASELINE_RULES, DETECTOR_RULES, MASKED_RULES
+from stages.realfilms.detection import BASELINE_RULES, DETECTOR_RULES, tabled_films
+from stages.realfilms.rules import MASKED_RULES
 
 
 def detector_params() -> tuple[dict, CandidateSettings, BoostingParams]:

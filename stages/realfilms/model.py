@@ -20,8 +20,7 @@ from riawelc.learn.detector import BoostingParams, fit_ensemble
 from stages.common import REAL_PARAMS, fail, load_params, write_json
 from stages.realfilms import OUT, RESULTS
 from stages.realfilms.cellmodel import as_cell_model, choose_and_fit
-from stages.realfilms.detection import class_rows
-from stages.realfilms.rules import CELLS_RULES, DETECTOR_RULES
+from stages.realfilms.detection import CELLS_RULES, DETECTOR_RULES, class_rows
 
 
 def main() -> None:

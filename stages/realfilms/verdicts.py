@@ -40,7 +40,8 @@ from riawelc.radiograph import RadiographError, Scale, read_radiograph
 from stages.common import REAL_PARAMS, fail, load_params, write_json
 from stages.realfilms import OUT, RESULTS, TREES_RULES
 from stages.realfilms.detection import class_rows, films_to_score, held_out_detector
-from stages.realfilms.rules import CELLS_RULES, DETECTOR_RULES, MASKED_RULES
+from stages.realfilms.detection import CELLS_RULES, DETECTOR_RULES
+from stages.realfilms.rules import MASKED_RULES
 from stages.validation import Rule, number, text
 
 VERDICT_RULES = {"rules": text(), "thickness_mm": number(0, low_open=True),

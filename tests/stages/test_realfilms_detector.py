@@ -14,7 +14,7 @@ from riawelc.inspect.film import FilmModels, FilmSettings, inspect_film, read_fi
 from riawelc.synth.film import FilmSpec, generate_film
 from stages.realfilms.detection import films_to_score
 from tests.films.test_films import write_film_folder
-from tests.stages.test_realfilms import run_stage
+from tests.stages.test_realfilms import ROOT, run_stage
 
 MASKED = ["bam5", "RRT-12R", "RRT-22R"]
 
@@ -168,3 +168,20 @@ def test_model_stage_writes_a_detector_the_inspection_loads_with_its_card(worksp
     assert set(scored.tolist()) <= {c.cell for c in inspected.cells}  # the table's cells (one left out: other flaws)
     np.testing.assert_allclose([inspected.cells[k - 1].probability for k in scored],
                                detector.cell_model.probabilities(stored["RRT-30R/cell_features"]), atol=5e-5)
+
+
+def test_the_delineator_stage_refuses_a_bad_smoothing_before_it_trains(tmp_path):
+    """It reads only detector.smooth and detector.max_grain of the detector's section, and checks them."""
+    import os
+    import subprocess
+    import sys
+
+    params = {"masked": {"root": str(tmp_path / "gdxray")}, "detector": {"smooth": 1.0, "max_grain": 0.0},
+              "delineator": {"steps": 30, "batch_size": 4, "tile": 64, "learning_rate": 0.003, "filters": [4, 8, 16],
+                             "centred": 0.5, "jitter": 16, "seed": 0, "threshold": 0.3, "radius": 5}}
+    (tmp_path / "realfilms").mkdir()
+    (tmp_path / "realfilms" / "params.yaml").write_text(yaml.safe_dump(params))
+    result = subprocess.run([sys.executable, "-m", "stages.realfilms.delineator"], cwd=tmp_path, text=True,
+                            capture_output=True, env={**os.environ, "PYTHONPATH": str(ROOT)})
+    assert result.returncode != 0 and "detector.max_grain must be" in result.stderr
+    assert not (tmp_path / "realfilms" / "out").exists()  # nothing written

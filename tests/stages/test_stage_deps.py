@@ -37,7 +37,7 @@ def test_the_delineators_training_does_not_depend_on_the_detector():
     """Stage delineator learns from the hand masks alone: a change to the detector must not retrain it (an hour)."""
     stage = yaml.safe_load((REPO / "realfilms" / "dvc.yaml").read_text())["stages"]["delineator"]
     detector = {"riawelc/inspect/candidates.py", "riawelc/inspect/detector.py", "riawelc/learn/detector.py",
-                "realfilms/out/masked"}
+                "realfilms/out/masked", "stages/realfilms/detection.py"}
     assert "riawelc/inspect/tophat.py" in stage["deps"] and not detector & set(stage["deps"])
     params = stage["params"][0]["realfilms/params.yaml"]
     assert "detector" not in params and {"detector.smooth", "detector.max_grain"} <= set(params)
