@@ -177,13 +177,17 @@ def main() -> None:
           f"(cross-fit mean Dice {choice.crossfit_dice:.3f})")
     if tabled:
         table_held_out(films, settings, boosting, p["seed"], final, choice.extent, tabled, out)
-    detector, operating_points = detector_rows(films, p, settings, boosting, out, tabled)
+    try:
+        detector, operating_points = detector_rows(films, p, settings, boosting, out, tabled)
+    except ValueError as error:
+        fail(f"{REAL_PARAMS}: detector.learn_from_table: {error} (set it to false to learn from the masks alone)")
     methods = {"detector": detector,
                "hysteresis": hysteresis_rows(films, settings, base),
                "tophat": tophat_rows(films, base, settings),
                "unet": unet_rows(films, base)}
     results = {"protocol": "leave one film out: each film scored with settings chosen (and models trained) on the "
                            "other films only; choices by the other films' mean Dice",
+               "detector_learns_from_table": table_names(tabled),  # those films' cells, never the scored film's
                "films": {name: {"height": int(f.shape[0]), "width": int(f.shape[1]), "true_px": int(t.sum())}
                          for name, (f, t) in films.items()},
                "summary": {method: summarise(rows) for method, rows in methods.items()},
