@@ -33,7 +33,6 @@ import numpy as np
 
 from riawelc.constants import (CLASS_COLOURS, CLASSES, CLASSIFIER, DEFECT_CLASSES, MM_PER_PIXEL, NO_DEFECT, PATCH_SIZE,
                                UNET)
-from riawelc.inspect.filmfile import read_film
 from riawelc.images import (
     IMAGE_SUFFIXES,
     BadImage,
@@ -46,6 +45,7 @@ from riawelc.inspect.cam import scale_maps, upsample
 from riawelc.inspect.cells import UNCLASSIFIED, Cell
 from riawelc.inspect.delineator import Delineator, DelineatorError, delineator_of
 from riawelc.inspect.detector import DETECTOR_FILE, Detector, DetectorError
+from riawelc.inspect.filmfile import read_film
 from riawelc.inspect.pseudomask import PseudoMaskConfig, dark_pixels, disk, remove_small_components
 from riawelc.seam import Seam, find_seam
 

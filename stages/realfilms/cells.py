@@ -1,7 +1,7 @@
 """Stage cells: the inspector's level on every tabled film. Each 1 cm cell is called defect when a kept region's
 centre lies in it (and given the classes of its regions); scored against real-values.xls under film-grouped CV
-(folds x seeds): the detector (its rejector never saw the scored film: the masked stage's all-film rejector for
-the W0003 films, its held-out rejector for RRT-12R and RRT-22R), the black top-hat with its level and smallest
+(folds x seeds): the detector (its rejector never saw the scored film: stages.realfilms.detection.held_out_detector,
+neither its mask nor its table cells), the black top-hat with its level and smallest
 area chosen on the training folds the same way, the every-cell predictor, and the hand masks (the table's own
 cap), and the learned cell model the inspection ships (riawelc.inspect.cells; its C and threshold chosen inside
 each fold). Per class, a component classifier learned on the training folds' cells that hold one class names each
@@ -97,10 +97,12 @@ def main() -> None:
         left_other += sum(v is None for v in labels.values())
         cells = np.array([c for c, v in labels.items() if v is not None], np.int64)
         if film is not None:
-            rows = component_rows(film, held_out_detector(OUT / "masked", name, final), settings, p["tophat_levels"], cells)
+            detector = held_out_detector(OUT / "masked", name, final)
+            rows = component_rows(film, detector, settings, p["tophat_levels"], cells)
         else:
             rows = {"x": np.zeros(0), "area": np.zeros(0), "probability": np.zeros(0),
-                    "features": np.zeros((0, len(COMPONENT_FEATURES))), "tophat": {lv: (np.zeros(0), np.zeros(0)) for lv in p["tophat_levels"]},
+                    "features": np.zeros((0, len(COMPONENT_FEATURES))),
+                    "tophat": {lv: (np.zeros(0), np.zeros(0)) for lv in p["tophat_levels"]},
                     "region": "unreadable", "cell_features": None}
         if name in masks:
             truth = load_pair(masks[name])[1]
@@ -180,7 +182,8 @@ def main() -> None:
                         **{f"{n}/cell_truth": true[n] for n in names},
                         **{f"{n}/cell_of_candidate": data[n]["cell_of_candidate"] for n in names},
                         **{f"{n}/cells": data[n]["cells"] for n in names},
-                        **{f"{n}/cell_classes": np.array(["|".join(sorted(k)) for k in data[n]["classes"]]) for n in names})
+                        **{f"{n}/cell_classes": np.array(["|".join(sorted(k)) for k in data[n]["classes"]])
+                           for n in names})
     print(f"{len(names)} films, {len(all_true)} cells, prevalence {all_true.mean():.3f}; F1 detector "
           f"{results['detector']['f1_mean']:.3f}, top-hat {results['tophat']['f1_mean']:.3f}, every cell "
           f"{results['every_cell']['f1']:.3f}, learned cell model {results['cell_model']['f1_mean']:.3f}, hand masks "

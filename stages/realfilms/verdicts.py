@@ -39,8 +39,7 @@ from riawelc.learn.detector import BoostingParams, fit_ensemble
 from riawelc.radiograph import RadiographError, Scale, read_radiograph
 from stages.common import REAL_PARAMS, fail, load_params, write_json
 from stages.realfilms import OUT, RESULTS, TREES_RULES
-from stages.realfilms.detection import class_rows, films_to_score, held_out_detector
-from stages.realfilms.detection import CELLS_RULES, DETECTOR_RULES
+from stages.realfilms.detection import CELLS_RULES, DETECTOR_RULES, class_rows, films_to_score, held_out_detector
 from stages.realfilms.rules import MASKED_RULES
 from stages.validation import Rule, number, text
 
@@ -147,7 +146,8 @@ def confusion(rows: list[dict], variant: str, level: str) -> dict:
            round(rejects / len(pairs), 4), "films": len(pairs), "extra_rejects_on_films_with_other_codes": other}
     if variant == "folds":  # which indications caused each disagreement: the inspection's, or the table's rows
         out["disagreements"] = [{"film": r["film"], "reference": r["reference"][level], "inspection": r[variant][level],
-                                 "caused_by": r["reasons"]["folds" if r[variant][level] == REJECT else "reference"][level]}
+                                 "caused_by": r["reasons"]["folds" if r[variant][level] == REJECT
+                                                           else "reference"][level]}
                                 for r in rows if r["reference"][level] != r[variant][level]]
     return out
 
@@ -198,7 +198,8 @@ def main() -> None:
         ref = reference(flaws, widths, film.pixels.shape[1], found["folds"].weld_width_mm, settings)
         verdicts = {"reference": {lv.name: judge(ref, lv, p["thickness_mm"]) for lv in levels},
                     **{v: {lv.name: judge(found[v], lv, p["thickness_mm"]) for lv in levels} for v in VARIANTS}}
-        row = {"film": name, "in_folds": name in by_fold, "rejector": "held out" if rejector is not shipped else "shipped",
+        row = {"film": name, "in_folds": name in by_fold,
+               "rejector": "held out" if rejector is not shipped else "shipped",
                "weld_width_mm": found["folds"].weld_width_mm, "table_rows": len(ref.indications),
                "other_code_rows": sum(f.label == OTHER for f in flaws.flaws),
                **{v: {lv: verdicts[v][lv].decision for lv in verdicts[v]} for v in verdicts},
